@@ -12,6 +12,7 @@
 import type { ChatChunk, ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
 import type { KeyRecord, RouteRecord, Snapshot } from '../../common/snapshot.js';
 import type { NormalizedUsage } from '../../common/usage.js';
+import type { RequestCost } from '../cost/request-cost.js';
 import type { GatewayError } from '../errors.js';
 
 /** Which ingress the request came through; the body is always normalized to OpenAI shape. */
@@ -35,6 +36,8 @@ export interface RequestMeta {
   cacheSimilarity: number | null;
   /** Cost a cache hit saved, in pico-dollars (what the original call cost). */
   cacheSavedPico: number;
+  /** Set once by data-plane/cost/request-cost.ts so limits and accounting charge the same amount. */
+  cost: RequestCost | null;
   /** Final usage; set by the upstream stage (or by the cache on a hit). */
   usage: NormalizedUsage | null;
   /** Epoch ms when the first byte of the answer was available. */
@@ -95,6 +98,7 @@ export function newMeta(): RequestMeta {
     cacheTier: 'off',
     cacheSimilarity: null,
     cacheSavedPico: 0,
+    cost: null,
     usage: null,
     firstTokenAt: null,
     status: null,
