@@ -1,0 +1,61 @@
+import type { Loaded } from '../config/model.js';
+import type { CheckContext } from './context.js';
+
+const SECRET_REF = /^(?:env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S+)$/;
+const CREDENTIAL_HEADER = /authorization|api[-_]?key|token|secret|password|cookie/i;
+/** Shapes of well-known credentials; a match anywhere in config is a leaked secret. */
+const SECRET_SHAPES: RegExp[] = [
+  /\bsk-(?:proj-|ant-|sluice-)?[A-Za-z0-9_-]{16,}/,
+  /\bAIza[0-9A-Za-z_-]{30,}/,
+  /\bAKIA[0-9A-Z]{16}\b/,
+  /\bgh[pousr]_[A-Za-z0-9]{30,}/,
+  /\bxox[abpr]-[A-Za-z0-9-]{10,}/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+
+/**
+ * Secrets never live in config: credential headers must be references, and no string anywhere
+ * (tags, metadata, descriptions, …) may look like a known credential. Values are never echoed.
+ */
+export function checkSecrets(ctx: CheckContext): void {
+  const c = ctx.index.config;
+  for (const provider of c.providers) {
+    for (const [name, value] of Object.entries(provider.doc.headers ?? {})) {
+      if (CREDENTIAL_HEADER.test(name) && !SECRET_REF.test(value)) {
+        ctx.report(
+          provider,
+          ['headers', name],
+          'secret/plaintext',
+          `header "${name}" carries a credential: use a reference "env:NAME" or "file:/path" (the value is not shown)`,
+        );
+      }
+    }
+  }
+  const all: Loaded[] = [
+    ...c.organizations,
+    ...c.teams,
+    ...c.keys,
+    ...c.providers,
+    ...c.routes,
+    ...c.pricing,
+    ...c.cachePolicies,
+    ...c.policies,
+    ...c.gateways,
+  ];
+  for (const loaded of all) scan(ctx, loaded, loaded.doc, []);
+}
+
+function scan(ctx: CheckContext, loaded: Loaded, value: unknown, path: (string | number)[]): void {
+  if (typeof value === 'string') {
+    if (value.length >= 20 && !SECRET_REF.test(value) && SECRET_SHAPES.some((re) => re.test(value))) {
+      ctx.report(loaded, path, 'secret/plaintext', 'looks like a plaintext secret: config may hold only hashes and env:/file: references (the value is not shown)');
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => scan(ctx, loaded, v, [...path, i]));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (path.length === 0 && k === 'hash') continue; // validated by the schema
+      scan(ctx, loaded, v, [...path, k]);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Reconciliation after a request: the actual tokens (provider usage, or what the router counted
+ * for a stream) and the actual cost (data-plane/cost/request-cost.ts, the same number accounting
+ * records) replace the reservation. A failed request with no usage is a full refund. A backend
+ * error retries in the background (bounded); if every retry fails the lease still frees the slot
+ * and held micros, and the spend remains in the ledger.
+ */
+import type { Logger } from 'pino';
+import { requestCost } from '../cost/request-cost.js';
+import type { RequestContext } from '../pipeline/types.js';
+import type { BudgetAlerter } from './alerts.js';
+import { reconcileFailures } from './metrics.js';
+import type { Actual, Limiter, Reservation } from './types.js';
+
+export const RECONCILE_RETRY_DELAYS_MS = [200, 1_000, 5_000];
+
+export function actualOf(ctx: RequestContext): Actual {
+  const usage = ctx.meta.usage;
+  const tokens = usage ? usage.promptTokens + usage.outputTokens : 0;
+  return { tokens, micros: requestCost(ctx).micros };
+}
+
+export interface SettleDeps {
+  limiter: Limiter;
+  alerter: BudgetAlerter;
+  logger: Logger;
+  clock: () => number;
+}
+
+/** Returns a function that reconciles `res` once (later calls are no-ops). */
+export function settler(deps: SettleDeps, ctx: RequestContext, res: Reservation): () => Promise<void> {
+  let done = false;
+  return async () => {
+    if (done) return;
+    done = true;
+    const actual = actualOf(ctx);
+    const thresholds = ctx.snapshot.gateway.alertThresholdsPercent;
+    const attempt = async () => {
+      const crossings = await deps.limiter.reconcile(res, actual, deps.clock(), thresholds);
+      if (crossings.length > 0) deps.alerter.emit(crossings, ctx.snapshot, deps.clock());
+    };
+    try {
+      await attempt();
+    } catch (first) {
+      deps.logger.warn(
+        { requestId: ctx.id, err: first instanceof Error ? first.message : String(first) },
+        'limits: reconcile failed, retrying in the background',
+      );
+      void retry(attempt, deps, ctx.id, actual);
+    }
+  };
+}
+
+async function retry(attempt: () => Promise<void>, deps: SettleDeps, requestId: string, actual: Actual): Promise<void> {
+  for (const delay of RECONCILE_RETRY_DELAYS_MS) {
+    await new Promise((r) => setTimeout(r, delay).unref());
+    try {
+      await attempt();
+      return;
+    } catch {
+      // next delay
+    }
+  }
+  reconcileFailures.inc();
+  deps.logger.error({ requestId, actual }, 'limits: reconcile failed after retries; the lease will release the hold');
+}

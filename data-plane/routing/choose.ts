@@ -1,0 +1,103 @@
+/**
+ * Picks the target for the next attempt on one route: weighted random among targets that are
+ * healthy (circuit not open, not parked after a 429), whose context window fits the prompt, and
+ * whose provider account admits the estimated tokens. Targets that already failed during this
+ * request are avoided while an untried healthy one exists.
+ */
+import type { ProviderRecord, RouteRecord, RouteTarget, Snapshot } from '../../common/snapshot.js';
+import type { ProviderAccountGate } from '../pipeline/deps.js';
+import type { Rng } from './backoff.js';
+import type { TargetHealth } from './target-health.js';
+import { pickWeighted } from './weighted.js';
+
+/** Retry hint when a provider-account gate refuses (its windows are not visible from here). */
+export const GATE_RETRY_MS = 1_000;
+
+export type Choice =
+  | { type: 'target'; target: RouteTarget; provider: ProviderRecord }
+  | {
+      type: 'none';
+      /** Epoch ms when the soonest unavailable target is expected back. */
+      recoveryAt: number;
+      /** An open circuit (not only rate limits) made a target unavailable. */
+      sawOpenCircuit: boolean;
+      /** Every target is too small for the prompt. */
+      contextTooLarge: boolean;
+    };
+
+export interface ChooseInput {
+  snapshot: Snapshot;
+  route: RouteRecord;
+  /** "<provider>/<model>" of targets that failed during this request. */
+  failed: ReadonlySet<string>;
+  promptTokens: number;
+  estimatedTokens: number;
+  health: TargetHealth;
+  gate: ProviderAccountGate;
+  rng: Rng;
+  now: number;
+}
+
+export const targetKey = (t: { provider: string; model: string }): string => `${t.provider}/${t.model}`;
+
+export async function chooseTarget(input: ChooseInput): Promise<Choice> {
+  const { snapshot, route, health, now } = input;
+  let recoveryAt = Number.POSITIVE_INFINITY;
+  let sawOpenCircuit = false;
+  let fitting = 0;
+  const healthy: RouteTarget[] = [];
+  for (const t of route.targets) {
+    if (t.weight <= 0 || !snapshot.providers[t.provider]) continue;
+    if (t.contextWindow !== null && input.promptTokens > t.contextWindow) continue;
+    fitting++;
+    const breaker = health.breaker(t, route.circuitBreaker, route.name);
+    if (!breaker.available(now, route.circuitBreaker)) {
+      sawOpenCircuit = true;
+      recoveryAt = Math.min(recoveryAt, breaker.recoveryAt(route.circuitBreaker) || now);
+      continue;
+    }
+    const cooling = health.coolingUntil(t);
+    if (cooling > now) {
+      recoveryAt = Math.min(recoveryAt, cooling);
+      continue;
+    }
+    healthy.push(t);
+  }
+  const untried = healthy.filter((t) => !input.failed.has(targetKey(t)));
+  const refused = new Set<string>();
+  const pickFrom = async (candidates: RouteTarget[]): Promise<RouteTarget | null> => {
+    let pool = candidates.filter((x) => !refused.has(x.provider));
+    while (pool.length > 0) {
+      const t = pickWeighted(pool, input.rng);
+      if (!t) return null;
+      if (await input.gate.tryAcquire(snapshot, t.provider, input.estimatedTokens)) return t;
+      // The gate is per provider account: every target on that provider is out for now.
+      refused.add(t.provider);
+      recoveryAt = Math.min(recoveryAt, now + GATE_RETRY_MS);
+      pool = pool.filter((x) => x.provider !== t.provider);
+    }
+    return null;
+  };
+  const chosen = (await pickFrom(untried)) ?? (untried.length < healthy.length ? await pickFrom(healthy) : null);
+  if (chosen) return { type: 'target', target: chosen, provider: snapshot.providers[chosen.provider] };
+  return {
+    type: 'none',
+    recoveryAt: Number.isFinite(recoveryAt) ? recoveryAt : now + GATE_RETRY_MS,
+    sawOpenCircuit,
+    contextTooLarge: fitting === 0 && route.targets.some((t) => t.contextWindow !== null),
+  };
+}
+
+/** True when a healthy target exists that has not failed yet (then a retry needs no backoff). */
+export function hasUntriedTarget(input: Omit<ChooseInput, 'gate' | 'rng' | 'estimatedTokens'>): boolean {
+  const { route, health, now } = input;
+  return route.targets.some(
+    (t) =>
+      t.weight > 0 &&
+      input.snapshot.providers[t.provider] !== undefined &&
+      !input.failed.has(targetKey(t)) &&
+      (t.contextWindow === null || input.promptTokens <= t.contextWindow) &&
+      health.breaker(t, route.circuitBreaker, route.name).available(now, route.circuitBreaker) &&
+      health.coolingUntil(t) <= now,
+  );
+}

@@ -1,0 +1,45 @@
+/** Tracks requests being served so shutdown can wait for them (bounded) and then cut the rest. */
+import { requestsInFlight } from '../observability/metrics.js';
+import type { Exchange } from './exchange.js';
+
+export class InFlight {
+  private readonly active = new Set<Exchange>();
+  private idleWaiters: Array<() => void> = [];
+
+  get size(): number {
+    return this.active.size;
+  }
+
+  add(ex: Exchange): void {
+    this.active.add(ex);
+    requestsInFlight.inc();
+  }
+
+  delete(ex: Exchange): void {
+    if (!this.active.delete(ex)) return;
+    requestsInFlight.dec();
+    if (this.active.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves true when everything finished within `timeoutMs`, false if it had to give up. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.active.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const result = await Promise.race([idle, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Aborts whatever is still running (its stages' finally blocks still run). */
+  abortAll(): void {
+    for (const ex of this.active) ex.forceClose();
+  }
+}

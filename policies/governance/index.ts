@@ -1,0 +1,3 @@
+export { runGovernance } from './engine.js';
+export { BUILT_IN_RULES } from './library.js';
+export type { Finding, GovernanceInput, GovernanceRule } from './types.js';
