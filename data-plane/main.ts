@@ -10,7 +10,7 @@ import { createLogger } from './observability/logger.js';
 import type { Pipeline } from './pipeline/build.js';
 import { startHttpServer } from './server/app.js';
 import { InFlight } from './server/in-flight.js';
-import { loadSnapshotFile } from './snapshot/file-source.js';
+import { type FileWatcher, loadSnapshotFile, watchSnapshotFile } from './snapshot/file-source.js';
 import { type PushClient, startPushClient } from './snapshot/push-client.js';
 import { SnapshotStore } from './snapshot/store.js';
 
@@ -56,6 +56,9 @@ export async function startDataPlane(config: DataPlaneConfig, opts: DataPlaneOpt
     await pipeline.close();
     throw err;
   }
+  const fileWatcher: FileWatcher | null = config.snapshotFile
+    ? watchSnapshotFile(snapshots, config.snapshotFile, logger)
+    : null;
 
   let push: PushClient | null = null;
   if (config.controlPlaneUrl) {
@@ -76,6 +79,7 @@ export async function startDataPlane(config: DataPlaneConfig, opts: DataPlaneOpt
     close() {
       closing ??= (async () => {
         server.stopAccepting();
+        fileWatcher?.close();
         await push?.close();
         const drained = await inFlight.drain(opts.drainTimeoutMs ?? 10_000);
         if (!drained) {

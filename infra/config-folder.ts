@@ -58,7 +58,11 @@ export function readConfigFolder(dir: string): ConfigFile[] {
   walk(dir, dir, paths);
   paths.sort();
   if (paths.length === 0) throw new ConfigFolderError(`config folder '${dir}' contains no .yaml/.yml files`);
-  const files = paths.map((path) => ({ path, key: configMapKey(path), content: readFileSync(join(dir, path), 'utf8') }));
+  const files = paths.map((path) => ({
+    path,
+    key: configMapKey(path),
+    content: readFileSync(join(dir, path), 'utf8'),
+  }));
   const seen = new Map<string, string>();
   for (const f of files) {
     const other = seen.get(f.key);

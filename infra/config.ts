@@ -74,7 +74,8 @@ function subPath(v: unknown, path: string, fallback: string): string {
 }
 
 function requireRepo(source: ConfigSource, path: string): void {
-  if (source.mode === 'git-sync' && !source.repo) throw new StackConfigError(`${path}.repo is required in git-sync mode`);
+  if (source.mode === 'git-sync' && !source.repo)
+    throw new StackConfigError(`${path}.repo is required in git-sync mode`);
 }
 
 /**
@@ -90,18 +91,23 @@ function credentials(cfg: pulumi.Config, scanned: string[], extra: unknown): Rec
   const out: Record<string, pulumi.Output<string>> = {};
   const missing: string[] = [];
   for (const name of names) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new StackConfigError(`sluice:credentials: '${name}' is not an env name`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new StackConfigError(`sluice:credentials: '${name}' is not an env name`);
     const value = cfg.getSecret(credentialConfigKey(name));
     if (value === undefined) missing.push(name);
     else out[name] = value;
   }
-  if (missing.length > 0 && !bool(cfg.getObject<unknown>('allowMissingCredentials'), 'allowMissingCredentials', false)) {
+  if (
+    missing.length > 0 &&
+    !bool(cfg.getObject<unknown>('allowMissingCredentials'), 'allowMissingCredentials', false)
+  ) {
     const cmds = missing.map((n) => `  pulumi config set --secret ${credentialConfigKey(n)} <value of ${n}>`);
     throw new StackConfigError(
       `the config refers to env:${missing.join(', env:')} but the stack has no secret for ${missing.length === 1 ? 'it' : 'them'}:\n${cmds.join('\n')}\n(or set sluice:allowMissingCredentials true to deploy without)`,
     );
   }
-  for (const name of missing) pulumi.log.warn(`no secret for env:${name}; providers using it will fail at request time`);
+  for (const name of missing)
+    pulumi.log.warn(`no secret for env:${name}; providers using it will fail at request time`);
   return out;
 }
 
@@ -114,10 +120,11 @@ export function loadStackConfig(cfg: pulumi.Config = new pulumi.Config(), baseDi
   const dirSetting = text('configDir') ?? D.configDir;
   const configDir = isAbsolute(dirSetting) ? dirSetting : resolve(baseDir, dirSetting);
 
-  const cp = obj(get('controlPlane'), 'sluice:controlPlane', ['port', 'logLevel', 'resources', 'configSource']);
+  const cp = obj(get('controlPlane'), 'sluice:controlPlane', ['port', 'resources', 'configSource']);
   const source = configSource(cfg, cp.configSource, configDir, 'sluice:controlPlane.configSource');
   requireRepo(source, 'sluice:controlPlane.configSource');
-  const scannedFiles = source.mode === 'configmap' ? source.files : existsSync(configDir) ? readConfigFolder(configDir) : [];
+  const scannedFiles =
+    source.mode === 'configmap' ? source.files : existsSync(configDir) ? readConfigFolder(configDir) : [];
 
   const dp = obj(get('dataPlane'), 'sluice:dataPlane', [
     'port',
@@ -140,10 +147,22 @@ export function loadStackConfig(cfg: pulumi.Config = new pulumi.Config(), baseDi
     enabled: bool(as.enabled, 'sluice:dataPlane.autoscaling.enabled', dA.enabled),
     minReplicas: int(as.minReplicas, 'sluice:dataPlane.autoscaling.minReplicas', dA.minReplicas, 1, 1000),
     maxReplicas: int(as.maxReplicas, 'sluice:dataPlane.autoscaling.maxReplicas', dA.maxReplicas, 1, 1000),
-    cpuTargetPercent: int(as.cpuTargetPercent, 'sluice:dataPlane.autoscaling.cpuTargetPercent', dA.cpuTargetPercent, 1, 100),
+    cpuTargetPercent: int(
+      as.cpuTargetPercent,
+      'sluice:dataPlane.autoscaling.cpuTargetPercent',
+      dA.cpuTargetPercent,
+      1,
+      100,
+    ),
   };
   // Without an explicit replica count, start at the autoscaler's floor.
-  const replicas = int(dp.replicas, 'sluice:dataPlane.replicas', Math.max(D.dataPlane.replicas, autoscaling.minReplicas), 1, 1000);
+  const replicas = int(
+    dp.replicas,
+    'sluice:dataPlane.replicas',
+    Math.max(D.dataPlane.replicas, autoscaling.minReplicas),
+    1,
+    1000,
+  );
   if (autoscaling.enabled) {
     if (autoscaling.maxReplicas < autoscaling.minReplicas) {
       throw new StackConfigError(
@@ -160,7 +179,9 @@ export function loadStackConfig(cfg: pulumi.Config = new pulumi.Config(), baseDi
   const floor = autoscaling.enabled ? autoscaling.minReplicas : replicas;
   if (minAvailable >= floor && floor > 1) {
     // A PDB that allows no eviction blocks every node drain.
-    throw new StackConfigError(`sluice:dataPlane.minAvailable (${minAvailable}) must be below the replica floor (${floor})`);
+    throw new StackConfigError(
+      `sluice:dataPlane.minAvailable (${minAvailable}) must be below the replica floor (${floor})`,
+    );
   }
 
   const backend = (key: 'redis' | 'qdrant' | 'clickhouse', extra: string[]): Obj =>
@@ -192,7 +213,6 @@ export function loadStackConfig(cfg: pulumi.Config = new pulumi.Config(), baseDi
     networkPolicies: bool(text('networkPolicies'), 'sluice:networkPolicies', D.networkPolicies),
     controlPlane: {
       port: int(cp.port, 'sluice:controlPlane.port', D.controlPlane.port, 1, 65535),
-      logLevel: oneOf(cp.logLevel, 'sluice:controlPlane.logLevel', D.controlPlane.logLevel, LOG_LEVELS),
       resources: resources(cp.resources, 'sluice:controlPlane.resources', D.controlPlane.resources),
       configSource: source,
     },
@@ -231,10 +251,18 @@ export function loadStackConfig(cfg: pulumi.Config = new pulumi.Config(), baseDi
     clickhouse: {
       storage: quantity(clickhouse.storage, 'sluice:clickhouse.storage', D.clickhouse.storage),
       resources: resources(clickhouse.resources, 'sluice:clickhouse.resources', D.clickhouse.resources),
-      database: str(clickhouse.database, 'sluice:clickhouse.database', D.clickhouse.database, /^[A-Za-z_][A-Za-z0-9_]*$/),
+      database: str(
+        clickhouse.database,
+        'sluice:clickhouse.database',
+        D.clickhouse.database,
+        /^[A-Za-z_][A-Za-z0-9_]*$/,
+      ),
       user: str(clickhouse.user, 'sluice:clickhouse.user', D.clickhouse.user, /^[A-Za-z_][A-Za-z0-9_]*$/),
     },
     credentials: credentials(cfg, envReferences(scannedFiles), get('credentials')),
-    backendPasswords: { redis: cfg.requireSecret('redisPassword'), clickhouse: cfg.requireSecret('clickhousePassword') },
+    backendPasswords: {
+      redis: cfg.requireSecret('redisPassword'),
+      clickhouse: cfg.requireSecret('clickhousePassword'),
+    },
   };
 }

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
-import * as pulumi from '@pulumi/pulumi';
-import { ClickHouse, CLICKHOUSE_HTTP_PORT, CLICKHOUSE_NATIVE_PORT } from './components/clickhouse.js';
+import type * as pulumi from '@pulumi/pulumi';
+import { CLICKHOUSE_HTTP_PORT, CLICKHOUSE_NATIVE_PORT, ClickHouse } from './components/clickhouse.js';
 import { BACKEND_KEYS, labels, NAMES } from './components/common.js';
 import { ControlPlane } from './components/control-plane.js';
 import { DataPlane } from './components/data-plane.js';

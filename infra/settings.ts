@@ -52,7 +52,6 @@ export interface StackConfig {
   controlPlane: {
     port: number;
     resources: Resources;
-    logLevel: LogLevel;
     configSource: ConfigSource;
   };
   dataPlane: {
@@ -95,7 +94,6 @@ export const DEFAULTS = {
   networkPolicies: true,
   controlPlane: {
     port: 7070,
-    logLevel: 'info',
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     gitSync: { ref: 'main', subPath: '', period: '30s' },
   },

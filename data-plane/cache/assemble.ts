@@ -38,7 +38,7 @@ export class StreamAssembler {
         this.choices.set(c.index, st);
       }
       const d = c.delta ?? {};
-      if (typeof d.content === 'string') {
+      if (typeof d.content === 'string' && d.content.length > 0) {
         st.content += d.content;
         st.sawContent = true;
       }

@@ -42,8 +42,10 @@ export function replayAsChunks(response: ChatResponse, opts: ReplayOptions): Cha
   const out: ChatChunk[] = [];
   for (const choice of response.choices) {
     const msg = choice.message;
-    out.push(chunk(choice.index, { role: 'assistant', content: '' }, null));
     const text = typeof msg.content === 'string' ? msg.content : '';
+    // Like OpenAI: "" on the role chunk of text answers, null on pure tool-call answers.
+    const toolOnly = msg.content === null && (msg.tool_calls?.length ?? 0) > 0;
+    out.push(chunk(choice.index, { role: 'assistant', content: toolOnly ? null : '' }, null));
     let logprobs = choice.logprobs ?? undefined;
     if (text.length > 0) {
       for (const piece of slices(text)) {

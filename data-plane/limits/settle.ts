@@ -14,10 +14,18 @@ import type { Actual, Limiter, Reservation } from './types.js';
 
 export const RECONCILE_RETRY_DELAYS_MS = [200, 1_000, 5_000];
 
-export function actualOf(ctx: RequestContext): Actual {
+/**
+ * `final` = the request ends here (an answer or a stream). After a thrown error the queue may run
+ * the request again (all targets exhausted → parked → retried), so the cost is computed without
+ * pinning ctx.meta.cost, which the later run must compute from its own usage.
+ */
+export function actualOf(ctx: RequestContext, final: boolean): Actual {
   const usage = ctx.meta.usage;
-  const tokens = usage ? usage.promptTokens + usage.outputTokens : 0;
-  return { tokens, micros: requestCost(ctx).micros };
+  if (!usage) return { tokens: 0, micros: 0 };
+  const pinned = ctx.meta.cost;
+  const micros = requestCost(ctx).micros;
+  if (!final) ctx.meta.cost = pinned;
+  return { tokens: usage.promptTokens + usage.outputTokens, micros };
 }
 
 export interface SettleDeps {
@@ -28,12 +36,12 @@ export interface SettleDeps {
 }
 
 /** Returns a function that reconciles `res` once (later calls are no-ops). */
-export function settler(deps: SettleDeps, ctx: RequestContext, res: Reservation): () => Promise<void> {
+export function settler(deps: SettleDeps, ctx: RequestContext, res: Reservation): (final: boolean) => Promise<void> {
   let done = false;
-  return async () => {
+  return async (final) => {
     if (done) return;
     done = true;
-    const actual = actualOf(ctx);
+    const actual = actualOf(ctx, final);
     const thresholds = ctx.snapshot.gateway.alertThresholdsPercent;
     const attempt = async () => {
       const crossings = await deps.limiter.reconcile(res, actual, deps.clock(), thresholds);

@@ -6,7 +6,7 @@ export function createLogger(config: Pick<DataPlaneConfig, 'logLevel' | 'replica
   return pino({
     level: config.logLevel,
     base: { replica: config.replicaId },
-    // Belt and braces: secrets never reach a log line even if an error object carries headers.
-    redact: { paths: ['*.authorization', '*.headers.authorization', '*["x-api-key"]'], censor: '[redacted]' },
+    // No `redact` paths: they cost ~3× per line on the hot path, and request lines carry no
+    // headers or bodies by construction (data-plane/server/request-log.ts).
   });
 }

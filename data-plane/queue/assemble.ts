@@ -2,14 +2,7 @@
  * Turns a streamed answer into the chat.completion a non-streaming call would have returned.
  * Used for queued streaming requests: the poll endpoint serves JSON, never SSE.
  */
-import type {
-  ChatChunk,
-  ChatChoice,
-  ChatResponse,
-  FinishReason,
-  ToolCall,
-  Usage,
-} from '../../common/openai-types.js';
+import type { ChatChoice, ChatChunk, ChatResponse, FinishReason, ToolCall, Usage } from '../../common/openai-types.js';
 
 interface ChoiceAcc {
   content: string;

@@ -270,12 +270,7 @@ export class RequestQueue {
     }
   }
 
-  private store(
-    job: QueueJob,
-    status: number,
-    body: unknown,
-    s: Pick<QueuedSettlement, 'status' | 'error'>,
-  ): void {
+  private store(job: QueueJob, status: number, body: unknown, s: Pick<QueuedSettlement, 'status' | 'error'>): void {
     const now = this.now();
     this.results.put(job.id, { keyHash: job.keyHash, status, body, expiresAt: now + job.resultTtlMs });
     emitQueuedSettled(job.ctx, { ...s, queueId: job.id, settledAt: now });

@@ -70,7 +70,14 @@ export function toClientError(err: ProviderError, provider: string): GatewayErro
     case 'rate_limit': {
       const headers: Record<string, string> = {};
       if (err.retryAfterMs !== null) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
-      return new GatewayError(429, 'rate_limit_error', 'upstream_rate_limited', `Upstream rate limit: ${detail}`, null, headers);
+      return new GatewayError(
+        429,
+        'rate_limit_error',
+        'upstream_rate_limited',
+        `Upstream rate limit: ${detail}`,
+        null,
+        headers,
+      );
     }
     default:
       return new GatewayError(502, 'api_error', 'upstream_error', `Upstream error: ${detail}`);
@@ -90,7 +97,12 @@ export function midStreamError(err: unknown, provider: string): GatewayError {
     );
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new GatewayError(502, 'api_error', 'upstream_stream_error', `Upstream stream failed (${provider}): ${message}`);
+  return new GatewayError(
+    502,
+    'api_error',
+    'upstream_stream_error',
+    `Upstream stream failed (${provider}): ${message}`,
+  );
 }
 
 /** Normalises anything an adapter threw into a ProviderError (adapters should only throw those). */

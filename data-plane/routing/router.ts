@@ -192,19 +192,41 @@ export class Router {
         failed.add(targetKey(target));
         if (retriesLeft <= 0) return routeFailure(last, this.now());
         retriesLeft--;
-        const untried = hasUntriedTarget({ snapshot: ctx.snapshot, route, failed, promptTokens, health: this.deps.health, now: this.now() });
+        const untried = hasUntriedTarget({
+          snapshot: ctx.snapshot,
+          route,
+          failed,
+          promptTokens,
+          health: this.deps.health,
+          now: this.now(),
+        });
         if (!untried && err.kind !== 'auth') {
           const retryAfter = err.kind === 'rate_limit' ? err.retryAfterMs : null;
           // A Retry-After beyond the route's patience parks the target instead of holding the request.
           if (retryAfter === null || retryAfter <= route.retry.maxDelayMs) {
-            const delay = backoffDelayMs(backoffIndex++, route.retry.baseDelayMs, route.retry.maxDelayMs, this.rng, retryAfter);
+            const delay = backoffDelayMs(
+              backoffIndex++,
+              route.retry.baseDelayMs,
+              route.retry.maxDelayMs,
+              this.rng,
+              retryAfter,
+            );
             await this.sleep(delay, ctx.signal);
           }
         }
         continue;
       }
       breaker.success(probe);
-      const commit = { ctx, route, target, provider, run, estimatedTokens, gate: this.deps.providerGate, now: this.now };
+      const commit = {
+        ctx,
+        route,
+        target,
+        provider,
+        run,
+        estimatedTokens,
+        gate: this.deps.providerGate,
+        now: this.now,
+      };
       if (result.type === 'json') return { type: 'done', outcome: commitJson(commit, result) };
       return {
         type: 'done',

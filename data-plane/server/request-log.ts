@@ -44,6 +44,7 @@ export function finishRequest(ex: Exchange, logger: Logger, f: Finished): void {
     }
   }
 
+  if (!logger.isLevelEnabled('info')) return;
   logger.info(
     {
       reqId: ex.requestId,

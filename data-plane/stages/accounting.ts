@@ -7,6 +7,7 @@
 import { GatewayError } from '../errors.js';
 import type { BuiltStage, StageDeps } from '../pipeline/deps.js';
 import type { Outcome, RequestContext } from '../pipeline/types.js';
+import { onQueuedSettled } from '../queue/events.js';
 import { usageAdminRoutes } from '../usage/api/admin-routes.js';
 import { buildUsageEvent, type Ending } from '../usage/build-event.js';
 import { createUsageQueryService } from '../usage/query/service.js';
@@ -18,6 +19,7 @@ export interface AccountingStage extends BuiltStage {
   readonly recorder: UsageRecorder;
   /** The queue's hook: call when a queued request's job settled (finished, failed or expired). */
   settleQueued(ctx: RequestContext): void;
+  close(): Promise<void>;
 }
 
 export async function createAccountingStage(deps: StageDeps): Promise<AccountingStage> {
@@ -78,6 +80,11 @@ export async function createAccountingStageWith(
     if (outcome.status === 202 && (ctx.meta.status === 'queued' || ctx.meta.queueId)) {
       ctx.meta.status = 'queued';
       queued.add(ctx);
+      onQueuedSettled(ctx, (c, settlement) => {
+        c.meta.status = settlement.status;
+        if (settlement.error) c.meta.error = settlement.error;
+        queued.settle(c);
+      });
       return outcome;
     }
     if (ctx.meta.firstTokenAt === null && outcome.status < 300) ctx.meta.firstTokenAt = Date.now();

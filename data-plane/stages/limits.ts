@@ -135,11 +135,11 @@ export function buildLimitsStage(opts: LimitsStageOptions): BuiltStage {
       try {
         outcome = await next();
       } catch (err) {
-        await settle(); // provider error: refund, or charge the usage it reported
+        await settle(false); // provider error: refund, or charge the usage it reported
         throw err;
       }
       if (outcome.type === 'json') {
-        await settle();
+        await settle(true);
         return outcome;
       }
       return { type: 'stream', chunks: settleAfterStream(outcome.chunks, settle, ctx) };
@@ -168,12 +168,12 @@ export function buildLimitsStage(opts: LimitsStageOptions): BuiltStage {
  */
 function settleAfterStream(
   chunks: AsyncIterable<ChatChunk>,
-  settle: () => Promise<void>,
+  settle: (final: boolean) => Promise<void>,
   ctx: RequestContext,
 ): AsyncIterable<ChatChunk> {
   let started = false;
   const onAbort = () => {
-    if (!started) void settle();
+    if (!started) void settle(true);
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   return (async function* () {
@@ -182,7 +182,7 @@ function settleAfterStream(
       yield* chunks;
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
-      await settle();
+      await settle(true);
     }
   })();
 }

@@ -1,11 +1,10 @@
 /**
  * Queued requests (202 + poll) produce ONE usage event, when the queued job settles, not two.
- * The queue stage runs the job later on the same RequestContext, so its ctx.meta ends up final.
- *
- * Settlement is detected by `settle(ctx)` (the queue's hook calls it when the job finished or
- * expired) or, as a safety net, by a periodic check: the job's status left 'queued', or the
- * deadline (queue max wait + two route total timeouts) passed — then the event is emitted with
- * whatever is known, status 'expired' if it never ran. close() emits everything still waiting.
+ * The queue stage runs the job later on the same RequestContext, so its ctx.meta ends up final;
+ * the queue reports settlement through data-plane/queue/events.ts (onQueuedSettled), which the
+ * accounting stage forwards to settle(). Safety net: a job never reported by its deadline (queue
+ * max wait + two route total timeouts) is emitted with what is known (status 'expired' if it
+ * never ran), and close() emits everything still waiting — an event is never lost.
  */
 import type { RequestContext } from '../pipeline/types.js';
 
@@ -44,13 +43,12 @@ export class QueuedRequests {
 
   check(now: number): void {
     for (const [id, w] of this.waiting) {
-      const status = w.ctx.meta.status;
-      const ran = status !== 'queued' && status !== null;
-      if (ran || now >= w.deadline) {
-        this.waiting.delete(id);
-        if (!ran && w.ctx.meta.attempts === 0 && !w.ctx.meta.usage) w.ctx.meta.status = 'expired';
-        this.emit(w.ctx, now);
+      if (now < w.deadline) continue;
+      this.waiting.delete(id);
+      if (w.ctx.meta.status === 'queued' && w.ctx.meta.attempts === 0 && !w.ctx.meta.usage) {
+        w.ctx.meta.status = 'expired';
       }
+      this.emit(w.ctx, now);
     }
   }
 

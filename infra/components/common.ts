@@ -25,7 +25,11 @@ export function selectorLabels(name: string): Record<string, string> {
 }
 
 export function labels(name: string, component: string): Record<string, string> {
-  return { ...selectorLabels(name), 'app.kubernetes.io/component': component, 'app.kubernetes.io/managed-by': 'pulumi' };
+  return {
+    ...selectorLabels(name),
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/managed-by': 'pulumi',
+  };
 }
 
 /** The in-cluster DNS name of a Service. */

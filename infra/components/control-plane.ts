@@ -1,7 +1,14 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../settings.js';
-import { labels, NAMES, resourceRequirements, SLUICE_CONTAINER_SECURITY, selectorLabels, serviceHost } from './common.js';
+import {
+  labels,
+  NAMES,
+  resourceRequirements,
+  SLUICE_CONTAINER_SECURITY,
+  selectorLabels,
+  serviceHost,
+} from './common.js';
 import { GIT_ROOT, GIT_SYNC_GID, gitConfigPath, gitSyncContainers } from './git-sync.js';
 import type { SluiceSecrets } from './secrets.js';
 
@@ -12,6 +19,11 @@ type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 export const CONFIG_MOUNT = '/config';
 /** The WebSocket path data planes subscribe to. */
 export const SNAPSHOTS_PATH = '/v1/snapshots';
+
+/** Exits 0 when the control plane on `port` serves a snapshot (GET /healthz → {"version": "v-…"}). */
+export function readyScript(port: number): string {
+  return `fetch('http://127.0.0.1:${port}/healthz').then((r) => r.json()).then((b) => process.exit(b.version ? 0 : 1), () => process.exit(1))`;
+}
 
 export interface ControlPlaneArgs {
   namespace: string;
@@ -84,7 +96,11 @@ export class ControlPlane extends pulumi.ComponentResource {
     }
 
     const selector = selectorLabels(NAMES.controlPlane);
-    const meta = { name: NAMES.controlPlane, namespace: args.namespaceRef, labels: labels(NAMES.controlPlane, 'control-plane') };
+    const meta = {
+      name: NAMES.controlPlane,
+      namespace: args.namespaceRef,
+      labels: labels(NAMES.controlPlane, 'control-plane'),
+    };
 
     this.deployment = new k8s.apps.v1.Deployment(
       NAMES.controlPlane,
@@ -93,8 +109,7 @@ export class ControlPlane extends pulumi.ComponentResource {
         spec: {
           replicas: 1,
           selector: { matchLabels: selector },
-          // Never zero control planes: a new pod whose config does not compile never becomes ready,
-          // so the old one keeps serving the last good snapshot.
+          // Never zero control planes: a new pod becomes ready only with a good snapshot (see probe).
           strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels: labels(NAMES.controlPlane, 'control-plane') },
@@ -106,15 +121,30 @@ export class ControlPlane extends pulumi.ComponentResource {
                   name: 'control-plane',
                   image: args.image,
                   imagePullPolicy: args.imagePullPolicy,
-                  command: ['sluice', 'control-plane', '--config', configPath, '--port', String(s.port)],
-                  env: [
-                    // Listen on all interfaces: the Service reaches the pod by its IP.
-                    { name: 'SLUICE_HOST', value: '0.0.0.0' },
-                    { name: 'SLUICE_LOG_LEVEL', value: s.logLevel },
+                  // --host: listen on all interfaces, the Service reaches the pod by its IP.
+                  command: [
+                    'sluice',
+                    'control-plane',
+                    '--config',
+                    configPath,
+                    '--port',
+                    String(s.port),
+                    '--host',
+                    '0.0.0.0',
                   ],
                   ports: [{ name: 'http', containerPort: s.port, protocol: 'TCP' }],
-                  readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 5 },
-                  livenessProbe: { tcpSocket: { port: 'http' }, initialDelaySeconds: 15, periodSeconds: 10 },
+                  // Ready only with a compiled snapshot (/healthz reports version null until then), so
+                  // a rollout whose config does not compile stalls and the old pod keeps serving.
+                  readinessProbe: {
+                    exec: { command: ['node', '-e', readyScript(s.port)] },
+                    periodSeconds: 10,
+                    timeoutSeconds: 5,
+                  },
+                  livenessProbe: {
+                    httpGet: { path: '/healthz', port: 'http' },
+                    initialDelaySeconds: 15,
+                    periodSeconds: 10,
+                  },
                   resources: resourceRequirements(s.resources),
                   securityContext: SLUICE_CONTAINER_SECURITY,
                   volumeMounts: mounts,

@@ -1,7 +1,14 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from '../settings.js';
-import { labels, NAMES, resourceRequirements, SLUICE_CONTAINER_SECURITY, selectorLabels, serviceHost } from './common.js';
+import {
+  labels,
+  NAMES,
+  resourceRequirements,
+  SLUICE_CONTAINER_SECURITY,
+  selectorLabels,
+  serviceHost,
+} from './common.js';
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 

@@ -23,7 +23,11 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         new k8s.networking.v1.NetworkPolicy(
           `${backend}-ingress`,
           {
-            metadata: { name: `${backend}-ingress`, namespace: args.namespaceRef, labels: labels(backend, 'network-policy') },
+            metadata: {
+              name: `${backend}-ingress`,
+              namespace: args.namespaceRef,
+              labels: labels(backend, 'network-policy'),
+            },
             spec: {
               podSelector: { matchLabels: selectorLabels(backend) },
               policyTypes: ['Ingress'],

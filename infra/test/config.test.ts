@@ -19,10 +19,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'sluice-infra-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function load(plain: Record<string, unknown>, secrets: Record<string, string> = {}) {
-  setStackConfig(
-    { configDir: FIXTURE_CONFIG_DIR, ...plain },
-    { ...PASSWORDS, ...FIXTURE_CREDENTIALS, ...secrets },
-  );
+  setStackConfig({ configDir: FIXTURE_CONFIG_DIR, ...plain }, { ...PASSWORDS, ...FIXTURE_CREDENTIALS, ...secrets });
   return loadStackConfig(new pulumi.Config('sluice'));
 }
 
@@ -90,7 +87,10 @@ describe('stack config', () => {
     expect(run).toThrow(StackConfigError);
     expect(run).toThrow(/pulumi config set --secret anthropicApiKey/);
     expect(run).toThrow(/pulumi config set --secret searchAlertWebhook/);
-    setStackConfig({ configDir: FIXTURE_CONFIG_DIR, allowMissingCredentials: true }, { ...PASSWORDS, openaiApiKey: 'sk-x' });
+    setStackConfig(
+      { configDir: FIXTURE_CONFIG_DIR, allowMissingCredentials: true },
+      { ...PASSWORDS, openaiApiKey: 'sk-x' },
+    );
     expect(Object.keys(loadStackConfig(new pulumi.Config('sluice')).credentials)).toEqual(['OPENAI_API_KEY']);
   });
 
@@ -100,7 +100,10 @@ describe('stack config', () => {
   });
 
   it.each([
-    [{ dataPlane: { autoscaling: { minReplicas: 5, maxReplicas: 3 } } }, /maxReplicas \(3\) must be >= minReplicas \(5\)/],
+    [
+      { dataPlane: { autoscaling: { minReplicas: 5, maxReplicas: 3 } } },
+      /maxReplicas \(3\) must be >= minReplicas \(5\)/,
+    ],
     [{ dataPlane: { replicas: 20 } }, /replicas \(20\) must lie within autoscaling min\/max \(2\.\.10\)/],
     [{ dataPlane: { replica: 3 } }, /sluice:dataPlane has unknown key\(s\) replica/],
     [{ dataPlane: { resources: { requests: { cpu: 'half' } } } }, /sluice:dataPlane\.resources\.requests\.cpu 'half'/],

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_CONFIG_DIR, installMocks, type RecordedResource, resolveOutput, setStackConfig, TYPES } from './mocks.js';
+import {
+  FIXTURE_CONFIG_DIR,
+  installMocks,
+  type RecordedResource,
+  resolveOutput,
+  setStackConfig,
+  TYPES,
+} from './mocks.js';
 
 /** The Pulumi entry point as `pulumi up` loads it: config from the stack, outputs as module exports. */
 let recorded: RecordedResource[];
@@ -35,7 +42,9 @@ describe('infra/index.ts', () => {
     ]);
     expect(await resolveOutput(entry.namespace as string)).toBe('sluice-entry');
     expect(entry.dataPlaneUrl).toBe('http://sluice-data-plane.sluice-entry.svc.cluster.local:8080');
-    expect(entry.controlPlaneSnapshotsUrl).toBe('ws://sluice-control-plane.sluice-entry.svc.cluster.local:7070/v1/snapshots');
+    expect(entry.controlPlaneSnapshotsUrl).toBe(
+      'ws://sluice-control-plane.sluice-entry.svc.cluster.local:7070/v1/snapshots',
+    );
   });
 
   it('registers the deployment with the (mock) engine on import', async () => {

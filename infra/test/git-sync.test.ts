@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SluiceStack } from '../program.js';
-import { at, find, installMocks, type RecordedResource, resolveOutput, setStackConfig, settle, TYPES } from './mocks.js';
+import {
+  at,
+  find,
+  installMocks,
+  type RecordedResource,
+  resolveOutput,
+  setStackConfig,
+  settle,
+  TYPES,
+} from './mocks.js';
 import { findSecretValues } from './secret-scan.js';
 
 /** A second stack shape: git-sync config source, fixed replicas without HPA, LoadBalancer, no NetworkPolicies. */
@@ -61,7 +70,16 @@ describe('git-sync mode', () => {
     expect(spec.initContainers.map((c) => c.name)).toEqual(['git-sync-init']);
     expect(spec.containers.map((c) => c.name)).toEqual(['control-plane', 'git-sync']);
     const [cp, sidecar] = spec.containers;
-    expect(cp.command).toEqual(['sluice', 'control-plane', '--config', '/git/current/config/prod', '--port', '9090']);
+    expect(cp.command).toEqual([
+      'sluice',
+      'control-plane',
+      '--config',
+      '/git/current/config/prod',
+      '--port',
+      '9090',
+      '--host',
+      '0.0.0.0',
+    ]);
     expect(cp.volumeMounts).toContainEqual({ name: 'git', mountPath: '/git', readOnly: true });
     expect(sidecar.volumeMounts).toContainEqual({ name: 'git', mountPath: '/git' });
     expect(spec.volumes.find((v) => v.name === 'git')?.emptyDir).toEqual({});
@@ -93,7 +111,10 @@ describe('git-sync mode', () => {
   });
 
   it('takes credentials from the explicit list when no config folder is scanned', () => {
-    const env = at(find(recorded, TYPES.deployment, 'sluice-data-plane').inputs, 'spec.template.spec.containers.0.env') as {
+    const env = at(
+      find(recorded, TYPES.deployment, 'sluice-data-plane').inputs,
+      'spec.template.spec.containers.0.env',
+    ) as {
       name: string;
     }[];
     expect(env.map((e) => e.name)).toContain('OPENAI_API_KEY');

@@ -12,7 +12,7 @@ function scan(v: unknown, path: string, marked: boolean, needles: string[], reso
   if (typeof v === 'string') {
     for (const needle of needles) if (v.includes(needle)) out.push({ resource, path, markedSecret: marked, needle });
   } else if (Array.isArray(v)) {
-    v.forEach((x, i) => scan(x, `${path}[${i}]`, marked, needles, resource, out));
+    for (const [i, x] of v.entries()) scan(x, `${path}[${i}]`, marked, needles, resource, out);
   } else if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
     if (o[SIG_KEY] === SECRET_SIG) {

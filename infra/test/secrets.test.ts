@@ -40,10 +40,19 @@ describe('secret hygiene', () => {
   it('the scanner finds a planted plaintext secret (so a pass below means something)', () => {
     const planted: RecordedResource[] = [
       { type: TYPES.deployment, name: 'x', inputs: { spec: { env: [{ name: 'K', value: 'sk-test-SECRET-123' }] } } },
-      { type: TYPES.secret, name: 'y', inputs: { stringData: { [SIG_KEY]: SECRET_SIG, value: { K: 'sk-test-SECRET-123' } } } },
+      {
+        type: TYPES.secret,
+        name: 'y',
+        inputs: { stringData: { [SIG_KEY]: SECRET_SIG, value: { K: 'sk-test-SECRET-123' } } },
+      },
     ];
     expect(findSecretValues(planted, NEEDLES)).toEqual([
-      { resource: `${TYPES.deployment} x`, path: 'spec.env[0].value', markedSecret: false, needle: 'sk-test-SECRET-123' },
+      {
+        resource: `${TYPES.deployment} x`,
+        path: 'spec.env[0].value',
+        markedSecret: false,
+        needle: 'sk-test-SECRET-123',
+      },
       { resource: `${TYPES.secret} y`, path: 'stringData.K', markedSecret: true, needle: 'sk-test-SECRET-123' },
     ]);
   });
@@ -51,7 +60,11 @@ describe('secret hygiene', () => {
   it('every secret value appears only in a Kubernetes Secret, as Pulumi-secret stringData', () => {
     const hits = findSecretValues(recorded, NEEDLES);
     // Each secret is deployed somewhere…
-    for (const needle of NEEDLES) expect(hits.some((h) => h.needle === needle), needle).toBe(true);
+    for (const needle of NEEDLES)
+      expect(
+        hits.some((h) => h.needle === needle),
+        needle,
+      ).toBe(true);
     // …and nowhere but a Secret's stringData, always marked secret.
     for (const h of hits) {
       expect(h.resource.startsWith(`${TYPES.secret} `), `${h.resource} ${h.path}`).toBe(true);
@@ -74,7 +87,10 @@ describe('secret hygiene', () => {
   it('the data plane reads each credential by secretKeyRef, never as a literal value', async () => {
     const secretName = await resolveOutput(stack.secrets.providerCredentials!.metadata.name);
     const backendName = await resolveOutput(stack.secrets.backendCredentials.metadata.name);
-    const env = at(find(recorded, TYPES.deployment, 'sluice-data-plane').inputs, 'spec.template.spec.containers.0.env') as {
+    const env = at(
+      find(recorded, TYPES.deployment, 'sluice-data-plane').inputs,
+      'spec.template.spec.containers.0.env',
+    ) as {
       name: string;
       value?: string;
       valueFrom?: { secretKeyRef?: { name: string; key: string } };

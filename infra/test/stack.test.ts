@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readyScript } from '../components/control-plane.js';
 import type { SluiceStack } from '../program.js';
 import {
   at,
@@ -129,8 +130,18 @@ describe('control plane', () => {
   it('runs `sluice control-plane` on the config mounted from the ConfigMap, behind a Service on its port', () => {
     const dep = find(recorded, TYPES.deployment, 'sluice-control-plane');
     const c = containers(dep)[0];
-    expect(c.command).toEqual(['sluice', 'control-plane', '--config', '/config', '--port', '7070']);
-    expect(envOf(c).get('SLUICE_HOST')?.value).toBe('0.0.0.0');
+    expect(c.command).toEqual([
+      'sluice',
+      'control-plane',
+      '--config',
+      '/config',
+      '--port',
+      '7070',
+      '--host',
+      '0.0.0.0',
+    ]);
+    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(at(c, 'readinessProbe.exec.command')).toEqual(['node', '-e', readyScript(7070)]);
     expect(c.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: 7070 })]);
     expect(c.volumeMounts).toContainEqual(expect.objectContaining({ name: 'config', mountPath: '/config' }));
     const svc = find(recorded, TYPES.service, 'sluice-control-plane');
@@ -153,7 +164,10 @@ describe('control plane', () => {
     expect(data['teams__ml-platform.yaml']).toBe(
       readFileSync(join(FIXTURE_CONFIG_DIR, 'teams', 'ml-platform.yaml'), 'utf8'),
     );
-    const volumes = at(find(recorded, TYPES.deployment, 'sluice-control-plane').inputs, 'spec.template.spec.volumes') as {
+    const volumes = at(
+      find(recorded, TYPES.deployment, 'sluice-control-plane').inputs,
+      'spec.template.spec.volumes',
+    ) as {
       name: string;
       configMap?: { name: string; items: { key: string; path: string }[] };
     }[];
@@ -198,7 +212,9 @@ describe('data plane', () => {
     expect(env.get('SLUICE_CLICKHOUSE_URL')?.value).toBe(
       `http://sluice:$(SLUICE_CLICKHOUSE_PASSWORD)@${host('sluice-clickhouse')}:${port('sluice-clickhouse', 'http')}/sluice`,
     );
-    expect(env.get('SLUICE_QDRANT_URL')?.value).toBe(`http://${host('sluice-qdrant')}:${port('sluice-qdrant', 'http')}`);
+    expect(env.get('SLUICE_QDRANT_URL')?.value).toBe(
+      `http://${host('sluice-qdrant')}:${port('sluice-qdrant', 'http')}`,
+    );
     expect(env.get('SLUICE_HOST')?.value).toBe('0.0.0.0');
     expect(env.get('SLUICE_PORT')?.value).toBe('8080');
     expect(env.get('SLUICE_REPLICA_ID')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
@@ -251,7 +267,8 @@ describe('data plane', () => {
 });
 
 describe('backends', () => {
-  const volumeClaim = (name: string) => at(find(recorded, TYPES.statefulSet, name).inputs, 'spec.volumeClaimTemplates.0');
+  const volumeClaim = (name: string) =>
+    at(find(recorded, TYPES.statefulSet, name).inputs, 'spec.volumeClaimTemplates.0');
 
   it('gives Qdrant and ClickHouse (and Redis) a PersistentVolumeClaim of the configured size and class', () => {
     for (const [name, size, path] of [
@@ -261,7 +278,11 @@ describe('backends', () => {
     ]) {
       expect(volumeClaim(name), name).toMatchObject({
         metadata: { name: 'data' },
-        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast-ssd', resources: { requests: { storage: size } } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'fast-ssd',
+          resources: { requests: { storage: size } },
+        },
       });
       const c = containers(find(recorded, TYPES.statefulSet, name))[0];
       expect(c.volumeMounts).toEqual([{ name: 'data', mountPath: path }]);

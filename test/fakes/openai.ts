@@ -69,6 +69,8 @@ function chat(ex: Exchange): FakeReply {
       },
     };
   }
+  const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  // Like OpenAI: with include_usage every chunk carries "usage": null until the usage-only chunk.
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
     sse({
       id,
@@ -76,6 +78,7 @@ function chat(ex: Exchange): FakeReply {
       created: CREATED,
       model,
       choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+      ...(wantsUsage ? { usage: null } : {}),
     });
   const content: string[] = pieces.map((p) => chunk({ content: p }));
   calls.forEach((c, i) => {
@@ -91,7 +94,6 @@ function chat(ex: Exchange): FakeReply {
     }
   });
   const closing = [chunk({}, finish)];
-  const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   const usage = usageBody(b);
   if (wantsUsage && usage) {
     closing.push(sse({ id, object: 'chat.completion.chunk', created: CREATED, model, choices: [], usage }));

@@ -96,6 +96,7 @@ export async function startFakeServer(mod: ProviderModule): Promise<FakeServer> 
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: req.headers,
+      remotePort: req.socket.remotePort ?? 0,
       body,
       aborted: false,
       closed: new Promise<void>((r) => {
@@ -121,10 +122,6 @@ export async function startFakeServer(mod: ProviderModule): Promise<FakeServer> 
       return;
     }
     if (b.hang) return; // never answer; the socket closes when the client gives up
-    if (req.method === 'HEAD') {
-      res.writeHead(200).end();
-      return;
-    }
     const url = new URL(req.url ?? '/', 'http://fake');
     let reply: FakeReply | null;
     if (b.contextLengthError) reply = mod.contextReply(b);
@@ -149,7 +146,12 @@ export async function startFakeServer(mod: ProviderModule): Promise<FakeServer> 
       if (res.destroyed) throw new Error('client gone');
       if (delay && b.chunkDelayMs) await sleep(b.chunkDelayMs);
       if (res.destroyed) throw new Error('client gone');
-      res.write(ev);
+      // Wait until the bytes reached the socket, so a reset right after cannot swallow them.
+      await new Promise<void>((resolve) => res.write(ev, () => resolve()));
+    };
+    const reset = async () => {
+      await sleep(10);
+      res.socket?.destroy();
     };
     let first = true;
     for (const ev of reply.prelude) {
@@ -159,7 +161,7 @@ export async function startFakeServer(mod: ProviderModule): Promise<FakeServer> 
     let n = 0;
     for (const ev of reply.content) {
       if (b.resetAfterChunks !== undefined && n >= b.resetAfterChunks) {
-        res.socket?.destroy();
+        await reset();
         return;
       }
       if (b.errorEventAfterChunks !== undefined && n >= b.errorEventAfterChunks) {
@@ -172,7 +174,7 @@ export async function startFakeServer(mod: ProviderModule): Promise<FakeServer> 
       n++;
     }
     if (b.resetAfterChunks !== undefined && n >= b.resetAfterChunks) {
-      res.socket?.destroy();
+      await reset();
       return;
     }
     if (b.errorEventAfterChunks !== undefined && n >= b.errorEventAfterChunks) {

@@ -68,6 +68,8 @@ export interface RecordedRequest {
   /** Path with query, e.g. "/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse". */
   url: string;
   headers: IncomingHttpHeaders;
+  /** The client's source port: equal ports on sequential requests mean a reused keep-alive connection. */
+  remotePort: number;
   /** Parsed JSON body (or the raw string when it was not JSON). */
   body: unknown;
   /** True when the client closed the connection before the response was complete. */

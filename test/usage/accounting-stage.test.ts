@@ -214,6 +214,27 @@ describe('accounting stage: one event per request', () => {
     expect(await eventOf(ctx)).toMatchObject({ status: 'ok', queue_id: 'q-1', http_status: 202, prompt_tokens: 100 });
   });
 
+  it('records a queued request through the queue\'s settlement hook (failed run and expiry)', async () => {
+    const { emitQueuedSettled } = await import('../../data-plane/queue/events.js');
+    const queuedRun = async (ctx: RequestContext): Promise<Outcome> => {
+      ctx.meta.status = 'queued';
+      ctx.meta.queueId = `q-${ctx.id}`;
+      return { type: 'json', status: 202, body: {} };
+    };
+    const failed = makeCtx();
+    const expired = makeCtx();
+    await stage.run(failed, () => queuedRun(failed));
+    await stage.run(expired, () => queuedRun(expired));
+    expect(await eventsOf([failed.id, expired.id])).toHaveLength(0);
+    answered(failed, 10, 0);
+    failed.meta.attempts = 2;
+    const error = upstreamError(502, 'upstream down', 'upstream_unavailable');
+    emitQueuedSettled(failed, { status: 'error', queueId: `q-${failed.id}`, error, settledAt: Date.now() });
+    emitQueuedSettled(expired, { status: 'expired', queueId: `q-${expired.id}`, error: null, settledAt: Date.now() });
+    expect(await eventOf(failed)).toMatchObject({ status: 'error', error_code: 'upstream_unavailable', attempts: 2 });
+    expect(await eventOf(expired)).toMatchObject({ status: 'expired', attempts: 0, cost_pico: 0 });
+  });
+
   it('flags a model without an effective price instead of silently charging 0 as if priced', async () => {
     const ctx = makeCtx();
     await stage.run(ctx, async () => {

@@ -181,8 +181,7 @@ export function toGeminiRequest(req: ChatRequest): GeminiRequest {
           if (t.function.description) d.description = t.function.description;
           const params = t.function.parameters as { properties?: Record<string, unknown> } | undefined;
           // Gemini rejects an OBJECT schema with no properties: omit parameters for no-arg tools.
-          if (params && params.properties && Object.keys(params.properties).length > 0)
-            d.parameters = toGeminiSchema(params);
+          if (params?.properties && Object.keys(params.properties).length > 0) d.parameters = toGeminiSchema(params);
           return d;
         }),
       },

@@ -22,7 +22,6 @@ import {
 } from './response.js';
 
 interface CandidateState {
-  roleSent: boolean;
   toolCount: number;
 }
 
@@ -58,7 +57,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
   private state(index: number, out: ChatChunk[]): CandidateState {
     let s = this.candidates.get(index);
     if (!s) {
-      s = { roleSent: true, toolCount: 0 };
+      s = { toolCount: 0 };
       this.candidates.set(index, s);
       out.push(this.chunk(index, { role: 'assistant', content: '' }));
     }

@@ -40,10 +40,9 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       throw new ProviderError('server_error', `${this.type} stream sent invalid JSON`, 200, null, midStream);
     }
     if (chunk.error !== undefined) throw streamErrorEvent(this.type, data, midStream);
-    if (chunk.usage) {
-      this.tracker.setFinal(fromOpenAIUsage(chunk.usage));
-      if (!this.keepUsage) delete chunk.usage;
-    }
+    if (chunk.usage) this.tracker.setFinal(fromOpenAIUsage(chunk.usage));
+    // OpenAI sends `"usage": null` on every chunk once include_usage is on; the client did not ask.
+    if (!this.keepUsage && 'usage' in chunk) delete chunk.usage;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     for (const c of choices) {
       const d = c.delta;
@@ -59,7 +58,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       }
       if (c.finish_reason) this.finished = true;
     }
-    if (choices.length === 0 && !chunk.usage) return;
+    if (choices.length === 0 && !chunk.usage) return; // the stripped usage-only chunk
     out.push(chunk);
   }
 

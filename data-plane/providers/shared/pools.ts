@@ -76,17 +76,22 @@ export async function warmUp(
   return Promise.all(list.map((p) => openConnection(p, opts.timeoutMs ?? p.timeouts.connectMs)));
 }
 
-/** A HEAD on the base path: opens a keep-alive connection; any HTTP status counts as reachable. */
+/**
+ * A GET on the base path (no credentials sent): opens a keep-alive connection; any HTTP status
+ * counts as reachable. Not HEAD: undici never reuses a connection after a HEAD request.
+ */
 async function openConnection(p: ProviderRecord, timeoutMs: number): Promise<WarmUpResult> {
   const started = performance.now();
   try {
     const pool = getPool(p);
     const res = await pool.request({
-      method: 'HEAD',
+      method: 'GET',
       path: new URL(p.baseUrl).pathname || '/',
       signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
     });
     await res.body.dump();
+    // Let undici mark the client idle ('drain') so the first real request reuses this connection.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     return { provider: p.id, ok: true, ms: performance.now() - started };
   } catch (err) {
     return { provider: p.id, ok: false, ms: performance.now() - started, error: (err as Error).message };

@@ -37,7 +37,20 @@ export class SseUpstreamStream implements UpstreamStream {
   [Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
     if (this.iterated) throw new Error('an UpstreamStream can be iterated only once');
     this.iterated = true;
-    return this.iterate();
+    const gen = this.iterate();
+    // return() on a generator that never started skips its finally: release the upstream here too.
+    const genReturn = gen.return.bind(gen);
+    gen.return = (value) => {
+      this.release();
+      return genReturn(value);
+    };
+    return gen;
+  }
+
+  /** Stops the timers and closes the upstream body (idempotent). */
+  private release(): void {
+    this.open.attempt.finish();
+    if (!this.open.body.destroyed && !this.open.body.readableEnded) this.open.body.destroy();
   }
 
   private async *iterate(): AsyncGenerator<ChatChunk> {

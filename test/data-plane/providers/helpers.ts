@@ -6,7 +6,9 @@ import { provider } from '../../helpers/snapshot.js';
 
 export const TIMEOUTS: Timeouts = { connectMs: 1_000, firstTokenMs: 5_000, totalMs: 10_000 };
 
-export function opts(over: Partial<CallOptions> & { timeouts?: Partial<Timeouts> } = {}): CallOptions {
+export function opts(
+  over: Omit<Partial<CallOptions>, 'timeouts'> & { timeouts?: Partial<Timeouts> } = {},
+): CallOptions {
   return {
     signal: over.signal ?? new AbortController().signal,
     timeouts: { ...TIMEOUTS, ...(over.timeouts ?? {}) },
@@ -29,7 +31,9 @@ export async function collect(stream: AsyncIterable<ChatChunk>): Promise<ChatChu
 }
 
 /** Collects until the stream throws; returns the chunks and the error. */
-export async function collectUntilError(stream: AsyncIterable<ChatChunk>): Promise<{ chunks: ChatChunk[]; error: unknown }> {
+export async function collectUntilError(
+  stream: AsyncIterable<ChatChunk>,
+): Promise<{ chunks: ChatChunk[]; error: unknown }> {
   const chunks: ChatChunk[] = [];
   try {
     for await (const c of stream) chunks.push(c);
@@ -55,7 +59,9 @@ export const textOf = (chunks: ChatChunk[]): string =>
 
 /** A compact view of chunks for exact-sequence assertions. */
 export const shape = (chunks: ChatChunk[]) =>
-  chunks.map((c) => (c.choices.length === 0 ? { usage: c.usage } : { delta: c.choices[0].delta, finish: c.choices[0].finish_reason }));
+  chunks.map((c) =>
+    c.choices.length === 0 ? { usage: c.usage } : { delta: c.choices[0].delta, finish: c.choices[0].finish_reason },
+  );
 
 /** A port on 127.0.0.1 where nothing listens (connection refused). */
 export async function closedPort(): Promise<number> {
@@ -65,4 +71,14 @@ export async function closedPort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
+}
+
+/** The error `fn` throws (fails the test when it does not throw). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected the call to throw');
 }

@@ -12,7 +12,13 @@ let target: { provider: ReturnType<typeof providerOf>; model: string };
 beforeAll(async () => {
   fake = await startFakeOpenAI();
   process.env.SLUICE_TEST_OPENAI_KEY = 'sk-test-openai';
-  target = { provider: providerOf('openai', fake.url, { credential: 'env:SLUICE_TEST_OPENAI_KEY', headers: { 'OpenAI-Organization': 'org-1' } }), model: 'gpt-4o-mini' };
+  target = {
+    provider: providerOf('openai', fake.url, {
+      credential: 'env:SLUICE_TEST_OPENAI_KEY',
+      headers: { 'OpenAI-Organization': 'org-1' },
+    }),
+    model: 'gpt-4o-mini',
+  };
 });
 afterAll(async () => {
   await closePools();
@@ -27,7 +33,12 @@ describe('openai adapter: requests', () => {
       seed: 7,
       n: 1,
       stop: ['END'],
-      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+        },
+      ],
       tool_choice: 'auto',
       response_format: { type: 'json_object' },
       logit_bias: { '50256': -100 },
@@ -54,7 +65,13 @@ describe('openai adapter: JSON responses', () => {
     const r = asJson(await adapter.chat(chatReq(), target, opts()));
     expect(r.response.choices[0].message.content).toBe('Hi there');
     expect(r.response.choices[0].finish_reason).toBe('stop');
-    expect(r.usage).toEqual({ promptTokens: 120, cachedInputTokens: 100, cacheWriteTokens: 0, outputTokens: 3, source: 'provider' });
+    expect(r.usage).toEqual({
+      promptTokens: 120,
+      cachedInputTokens: 100,
+      cacheWriteTokens: 0,
+      outputTokens: 3,
+      source: 'provider',
+    });
   });
 
   it('returns tool calls', async () => {
@@ -78,16 +95,28 @@ describe('openai adapter: streams', () => {
       { delta: { content: 'lo' }, finish: null },
       { delta: {}, finish: 'stop' },
     ]);
-    expect(s.usage()).toEqual({ promptTokens: 9, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 2, source: 'provider' });
+    expect(s.usage()).toEqual({
+      promptTokens: 9,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 2,
+      source: 'provider',
+    });
   });
 
   it('keeps the usage chunk when the client asked for it', async () => {
     fake.setBehavior({ chunks: ['A'], usage: { prompt: 9, completion: 1, cached: 4 } });
-    const s = asStream(await adapter.chat(chatReq({ stream: true, stream_options: { include_usage: true } }), target, opts()));
+    const s = asStream(
+      await adapter.chat(chatReq({ stream: true, stream_options: { include_usage: true } }), target, opts()),
+    );
     const chunks = await collect(s);
     const last = chunks[chunks.length - 1];
     expect(last.choices).toEqual([]);
-    expect(last.usage).toMatchObject({ prompt_tokens: 9, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 4 } });
+    expect(last.usage).toMatchObject({
+      prompt_tokens: 9,
+      completion_tokens: 1,
+      prompt_tokens_details: { cached_tokens: 4 },
+    });
   });
 
   it('streams tool-call deltas', async () => {
@@ -130,7 +159,11 @@ describe('openai adapter: streams', () => {
 describe('openai adapter: embeddings', () => {
   it('passes through and reports provider usage', async () => {
     fake.setBehavior({ usage: { prompt: 6 } });
-    const r = await adapter.embeddings({ model: 'alias', input: ['a', 'b'] }, { ...target, model: 'text-embedding-3-small' }, opts());
+    const r = await adapter.embeddings(
+      { model: 'alias', input: ['a', 'b'] },
+      { ...target, model: 'text-embedding-3-small' },
+      opts(),
+    );
     expect(fake.requests[0].url).toBe('/v1/embeddings');
     expect((fake.requests[0].body as { model: string }).model).toBe('text-embedding-3-small');
     expect(r.response.data).toHaveLength(2);

@@ -1,8 +1,8 @@
 /** Builds RequestContexts for stage unit tests (what the server would build). */
 import type { ChatRequest, EmbeddingsRequest } from '../../../common/openai-types.js';
 import type { Snapshot } from '../../../common/snapshot.js';
-import { newMeta, type Endpoint, type RequestContext } from '../../../data-plane/pipeline/types.js';
-import { TEST_KEY, sha256 } from '../../helpers/snapshot.js';
+import { type Endpoint, newMeta, type RequestContext } from '../../../data-plane/pipeline/types.js';
+import { sha256, TEST_KEY } from '../../helpers/snapshot.js';
 
 export interface CtxOptions {
   route?: string;

@@ -5,7 +5,13 @@
  */
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../../common/openai-types.js';
 import type { NormalizedUsage } from '../../../common/usage.js';
-import type { CallOptions, ChatResult, ProviderAdapter, UpstreamStream, UpstreamTarget } from '../../../data-plane/providers/types.js';
+import type {
+  CallOptions,
+  ChatResult,
+  ProviderAdapter,
+  UpstreamStream,
+  UpstreamTarget,
+} from '../../../data-plane/providers/types.js';
 import { ProviderError, type ProviderErrorKind } from '../../../data-plane/providers/types.js';
 
 export type Step =
@@ -45,7 +51,12 @@ export class FakeAdapter implements ProviderAdapter {
     if ('hang' in step) return new Promise((_, reject) => onAbort(opts.signal, reject));
     if ('fail' in step) {
       await delay(step.delayMs ?? 0, opts.signal);
-      throw new ProviderError(step.fail, step.message ?? `${step.fail} from ${key}`, step.status ?? null, step.retryAfterMs ?? null);
+      throw new ProviderError(
+        step.fail,
+        step.message ?? `${step.fail} from ${key}`,
+        step.status ?? null,
+        step.retryAfterMs ?? null,
+      );
     }
     if ('ok' in step) {
       await delay(step.delayMs ?? 0, opts.signal);
@@ -59,7 +70,8 @@ export class FakeAdapter implements ProviderAdapter {
     const key = `${target.provider.id}/${target.model}`;
     this.calls.push({ target: key, model: target.model, stream: false, signal: opts.signal });
     const step = this.next(key);
-    if ('fail' in step) throw new ProviderError(step.fail, `${step.fail} from ${key}`, step.status ?? null, step.retryAfterMs ?? null);
+    if ('fail' in step)
+      throw new ProviderError(step.fail, `${step.fail} from ${key}`, step.status ?? null, step.retryAfterMs ?? null);
     return {
       response: {
         object: 'list' as const,
@@ -140,7 +152,8 @@ function onAbort(signal: AbortSignal, reject: (e: unknown) => void): void {
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return signal.aborted ? Promise.reject(new ProviderError('connection', 'aborted', null)) : Promise.resolve();
+  if (ms <= 0)
+    return signal.aborted ? Promise.reject(new ProviderError('connection', 'aborted', null)) : Promise.resolve();
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
     onAbort(signal, (e) => {

@@ -1,8 +1,8 @@
 /** A Router wired to fakes: scripted adapter, recording gate, controllable clock and sleeps. */
 import type { Snapshot } from '../../../common/snapshot.js';
 import type { ProviderAccountGate } from '../../../data-plane/pipeline/deps.js';
-import { clientClosed } from '../../../data-plane/routing/errors.js';
 import { seededRng } from '../../../data-plane/routing/backoff.js';
+import { clientClosed } from '../../../data-plane/routing/errors.js';
 import { Router } from '../../../data-plane/routing/router.js';
 import { TargetHealth } from '../../../data-plane/routing/target-health.js';
 import { FakeAdapter } from './fake-adapter.js';

@@ -45,7 +45,10 @@ describe('router: target choice', () => {
   });
 
   it('settles the provider gate with the real token count', async () => {
-    const snap = makeSnapshot({ providers, routes: [route('r', { targets: [t('a', 'm1')], defaultMaxOutputTokens: 100 })] });
+    const snap = makeSnapshot({
+      providers,
+      routes: [route('r', { targets: [t('a', 'm1')], defaultMaxOutputTokens: 100 })],
+    });
     const h = harness();
     const ctx = makeCtx(snap);
     await h.router.handle(ctx);
@@ -148,7 +151,10 @@ describe('router: retries', () => {
     const retry = { attempts: 3, baseDelayMs: 10, maxDelayMs: 100, on: ['rate_limit' as const] };
     const snap = makeSnapshot({
       providers,
-      routes: [route('r', { targets: [t('a', 'm1')], retry, fallback: ['f'] }), route('f', { targets: [t('b', 'm2')] })],
+      routes: [
+        route('r', { targets: [t('a', 'm1')], retry, fallback: ['f'] }),
+        route('f', { targets: [t('b', 'm2')] }),
+      ],
     });
     const h = harness();
     h.adapter.script('a/m1', { fail: 'timeout' });
@@ -250,11 +256,10 @@ describe('router: fallback', () => {
     });
     const h = harness();
     h.adapter.script('a/e1', { fail: 'server_error' });
-    h.adapter.script('b/e2', { fail: 'server_error' });
-    h.adapter.script('a/e1', { fail: 'server_error' }, { ok: '' });
     const ctx = makeCtx(snap, { endpoint: 'embeddings', body: { model: 'emb', input: 'hello world' } });
     const out = await h.router.handle(ctx);
     expect(out).toMatchObject({ type: 'json', status: 200, body: { object: 'list' } });
+    expect(ctx.meta).toMatchObject({ provider: 'b', upstreamModel: 'e2' });
     expect(ctx.meta.usage?.promptTokens).toBe(4);
   });
 });
@@ -264,7 +269,10 @@ describe('router: circuit breaker', () => {
   const noRetry = { attempts: 0, baseDelayMs: 10, maxDelayMs: 100, on: ['server_error' as const] };
 
   it('opens after the threshold, probes once after the cool-down, closes on success', async () => {
-    const snap = makeSnapshot({ providers, routes: [route('r', { targets: [t('a', 'm1')], circuitBreaker: cb, retry: noRetry })] });
+    const snap = makeSnapshot({
+      providers,
+      routes: [route('r', { targets: [t('a', 'm1')], circuitBreaker: cb, retry: noRetry })],
+    });
     const h = harness();
     h.adapter.script('a/m1', { fail: 'server_error' }, { fail: 'server_error' }, { ok: 'back' });
     await failure(h.router.handle(makeCtx(snap)));
@@ -283,9 +291,18 @@ describe('router: circuit breaker', () => {
   });
 
   it('re-opens when the half-open probe fails, and admits only halfOpenProbes probes at once', async () => {
-    const snap = makeSnapshot({ providers, routes: [route('r', { targets: [t('a', 'm1')], circuitBreaker: cb, retry: noRetry })] });
+    const snap = makeSnapshot({
+      providers,
+      routes: [route('r', { targets: [t('a', 'm1')], circuitBreaker: cb, retry: noRetry })],
+    });
     const h = harness();
-    h.adapter.script('a/m1', { fail: 'server_error' }, { fail: 'server_error' }, { fail: 'server_error' }, { hang: true });
+    h.adapter.script(
+      'a/m1',
+      { fail: 'server_error' },
+      { fail: 'server_error' },
+      { fail: 'server_error' },
+      { hang: true },
+    );
     await failure(h.router.handle(makeCtx(snap)));
     await failure(h.router.handle(makeCtx(snap)));
     h.clock.t += 5_000;
@@ -303,7 +320,10 @@ describe('router: circuit breaker', () => {
   });
 
   it('does not count rate limits or bad requests against the circuit', async () => {
-    const snap = makeSnapshot({ providers, routes: [route('r', { targets: [t('a', 'm1')], circuitBreaker: cb, retry: noRetry })] });
+    const snap = makeSnapshot({
+      providers,
+      routes: [route('r', { targets: [t('a', 'm1')], circuitBreaker: cb, retry: noRetry })],
+    });
     const h = harness();
     h.adapter.script('a/m1', { fail: 'bad_request' }, { fail: 'rate_limit' }, { fail: 'bad_request' }, { ok: 'x' });
     for (let i = 0; i < 3; i++) await failure(h.router.handle(makeCtx(snap)));
@@ -359,7 +379,7 @@ describe('router: streaming', () => {
     const snap = makeSnapshot({ providers, routes: [route('r', { targets: [t('a', 'm1'), t('b', 'm2')] })] });
     const h = harness();
     h.adapter.script('a/m1', { stream: ['one', 'two', 'three'], failAfter: 2 });
-    h.adapter.script('b/m2', { stream: ['other'], failAfter: 2 });
+    h.adapter.script('b/m2', { stream: ['one', 'two', 'three'], failAfter: 2 });
     const ctx = makeCtx(snap, { stream: true });
     const out = await h.router.handle(ctx);
     if (out.type !== 'stream') throw new Error('expected a stream');

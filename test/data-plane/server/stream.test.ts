@@ -112,6 +112,7 @@ describe('JSON and SSE rendering', () => {
   it('a stream failing before its first chunk gets a normal error status', async () => {
     behaviours.earlyfail = async () => ({
       type: 'stream',
+      // biome-ignore lint/correctness/useYield: the point is a stream that fails before its first chunk
       chunks: (async function* () {
         throw new GatewayError(503, 'service_unavailable', 'all_targets_failed', 'no target answered');
       })(),

@@ -1,0 +1,16 @@
+import pino from 'pino';
+import { startControlPlane } from '/work/main/control-plane/server/index.ts';
+import { PushClient } from '/work/main/test/control-plane/push-client.ts';
+const h = await startControlPlane({ configDir: '/work/main/examples/config', port: 0, logger: pino({level:'silent'}), debounceMs: 50 });
+console.log(h.url, h.wsUrl, h.current()?.version);
+const c = await PushClient.connect(h.wsUrl, { replicaId: 'dp-1' });
+await c.waitFor(() => c.received.length === 1);
+await new Promise(r => setTimeout(r, 100));
+console.log(JSON.stringify(h.status()));
+const r = await fetch(h.url + '/v1/status'); console.log(r.status, (await r.text()).slice(0, 300));
+const r2 = await fetch(h.url + '/v1/snapshot'); console.log(r2.status, (await r2.text()).slice(0, 100));
+const r3 = await fetch(h.url + '/v1/snapshot', {headers: {authorization: 'Bearer sk-sluice-demo-admin'}}); console.log(r3.status, (await r3.text()).slice(0, 100));
+const r4 = await fetch(h.url + '/nope'); console.log(r4.status, await r4.text());
+await c.close();
+await h.close();
+console.log('closed');
