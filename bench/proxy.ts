@@ -18,7 +18,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -79,6 +79,62 @@ async function runFakeUpstream(): Promise<void> {
   });
 }
 
+// ─────────────── child mode: Sluice's server core with a bare proxy stage ───────────────
+// Isolates what the HTTP layer + auth cost from what the full stage pipeline costs. Not a product
+// path: the real upstream stage (router, retries, circuit breakers, adapters) is measured above.
+
+async function runCoreSluice(upstreamPort: number): Promise<void> {
+  const { startDataPlane } = await import('../data-plane/main.js');
+  const { compose } = await import('../data-plane/pipeline/types.js');
+  const { createAuthStage } = await import('../data-plane/stages/auth.js');
+  const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: 64 });
+  const { createLogger } = await import('../data-plane/observability/logger.js');
+  const logger = createLogger({ logLevel: 'info', replicaId: 'bench-core' });
+  const auth = createAuthStage({ logger } as never);
+  const proxy = {
+    name: 'bare-proxy',
+    run: async (ctx: import('../data-plane/pipeline/types.js').RequestContext) => {
+      const r = await pool.request({
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ctx.body),
+        signal: ctx.signal,
+      });
+      if (!ctx.stream) return { type: 'json' as const, status: r.statusCode, body: await r.body.json() };
+      async function* chunks() {
+        let buf = '';
+        for await (const piece of r.body) {
+          buf += piece.toString();
+          let i = buf.indexOf('\n\n');
+          while (i >= 0) {
+            const frame = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            if (frame.startsWith('data: ') && frame !== 'data: [DONE]') yield JSON.parse(frame.slice(6));
+            i = buf.indexOf('\n\n');
+          }
+        }
+      }
+      return { type: 'stream' as const, chunks: chunks() };
+    },
+  };
+  const snapshot = benchSnapshot(upstreamPort);
+  const dp = await startDataPlane(
+    {
+      ...(await import('../data-plane/config.js')).dataPlaneConfigFromEnv(),
+      port: 0,
+      snapshotFile: null,
+      controlPlaneUrl: null,
+    },
+    {
+      snapshot,
+      logger,
+      pipeline: { run: compose([auth, proxy]), stages: [], adminRoutes: [], clientRoutes: [], close: async () => {} },
+    },
+  );
+  console.error(`core data plane on ${dp.url}`);
+}
+
 // ───────────────────────── processes ─────────────────────────
 
 async function freePort(): Promise<number> {
@@ -92,8 +148,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-function spawnAndWait(cmd: string, args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `quietStdout`: per-request log lines go to /dev/null (the bench process must not be their reader). */
+function spawnAndWait(cmd: string, args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}, quietStdout = false) {
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', quietStdout ? 'ignore' : 'pipe', 'pipe'],
+  });
   let out = '';
   const ready = new Promise<RegExpExecArray>((resolve, reject) => {
     const onData = (d: Buffer) => {
@@ -243,6 +304,7 @@ async function main(): Promise<void> {
       'no-portkey': { type: 'boolean', default: false },
     },
   });
+  const loadBefore = loadavg()[0];
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const latencyN = Number(values['latency-requests']);
@@ -261,9 +323,20 @@ async function main(): Promise<void> {
       [...tsx, 'control-plane/cli/main.ts', 'data-plane', '--snapshot', snapshotFile, '--port', '0', '--data-dir', dir],
       /data plane on (http:\/\/[\d.]+:\d+)/,
       { SLUICE_LOG_LEVEL: 'info' },
+      true,
     );
     children.push(sluice.child);
     const sluiceUrl = (await sluice.ready)[1];
+
+    const core = spawnAndWait(
+      process.execPath,
+      [...tsx, 'bench/proxy.ts', '--core-sluice', String(upstreamPort)],
+      /core data plane on (http:\/\/[\d.]+:\d+)/,
+      {},
+      true,
+    );
+    children.push(core.child);
+    const coreUrl = (await core.ready)[1];
 
     const targets: Target[] = [
       {
@@ -274,6 +347,11 @@ async function main(): Promise<void> {
       {
         name: 'sluice',
         origin: sluiceUrl,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      },
+      {
+        name: 'sluice-core',
+        origin: coreUrl,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
       },
     ];
@@ -362,7 +440,10 @@ async function main(): Promise<void> {
     console.log(
       `Sluice added p50: ${f(s.addedP50)} ms (goal ≤ 0.1 ms); added TTFB: ${f(s.addedTtfb)} ms (goal ≤ 0.5 ms)`,
     );
-    console.log(`rounds=${rounds} seconds=${seconds} latency-requests=${latencyN} cpus=2 node=${process.version}`);
+    console.log(
+      `rounds=${rounds} seconds=${seconds} latency-requests=${latencyN} cpus=${cpus().length} node=${process.version} ` +
+        `loadavg(1m) before=${loadBefore.toFixed(1)} after=${loadavg()[0].toFixed(1)}`,
+    );
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
@@ -371,7 +452,12 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--fake-upstream')) {
+if (process.argv.includes('--core-sluice')) {
+  runCoreSluice(Number(process.argv[process.argv.indexOf('--core-sluice') + 1])).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else if (process.argv.includes('--fake-upstream')) {
   runFakeUpstream().catch((err) => {
     console.error(err);
     process.exit(1);

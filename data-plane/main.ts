@@ -90,6 +90,7 @@ export async function startDataPlane(config: DataPlaneConfig, opts: DataPlaneOpt
         await pipeline.close();
         server.closeAll();
         logger.info('data plane closed');
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
       })();
       return closing;
     },

@@ -45,17 +45,24 @@ export function checkSecrets(ctx: CheckContext): void {
   for (const loaded of all) scan(ctx, loaded, loaded.doc, []);
 }
 
+/** Depth-first scan; `path` is one mutable stack so clean values allocate nothing. */
 function scan(ctx: CheckContext, loaded: Loaded, value: unknown, path: (string | number)[]): void {
   if (typeof value === 'string') {
     if (value.length >= 20 && !SECRET_REF.test(value) && SECRET_SHAPES.some((re) => re.test(value))) {
-      ctx.report(loaded, path, 'secret/plaintext', 'looks like a plaintext secret: config may hold only hashes and env:/file: references (the value is not shown)');
+      ctx.report(loaded, [...path], 'secret/plaintext', 'looks like a plaintext secret: config may hold only hashes and env:/file: references (the value is not shown)');
     }
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => scan(ctx, loaded, v, [...path, i]));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      scan(ctx, loaded, value[i], path);
+      path.pop();
+    }
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
       if (path.length === 0 && k === 'hash') continue; // validated by the schema
-      scan(ctx, loaded, v, [...path, k]);
+      path.push(k);
+      scan(ctx, loaded, (value as Record<string, unknown>)[k], path);
+      path.pop();
     }
   }
 }

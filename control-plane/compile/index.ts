@@ -9,6 +9,7 @@ import { buildIndex } from '../config/index.js';
 import { Resolver } from '../config/resolve.js';
 import { type Diagnostic, hasErrors, sortDiagnostics } from '../diagnostics/diagnostic.js';
 import { ConfigLoader } from '../load/load-dir.js';
+import { BuildCache } from './build-cache.js';
 import { buildSnapshot } from './build-snapshot.js';
 
 export interface CompileResult {
@@ -26,6 +27,7 @@ export interface CompileOptions {
 
 export class ConfigCompiler {
   private readonly loader: ConfigLoader;
+  private readonly cache = new BuildCache();
 
   constructor(
     readonly dir: string,
@@ -54,7 +56,7 @@ export class ConfigCompiler {
     }
     if (hasErrors(all)) return { ok: false, snapshot: null, diagnostics: all };
     const source: Snapshot['source'] = { files: config.files, ...(this.options.revision ? { revision: this.options.revision } : {}) };
-    return { ok: true, snapshot: buildSnapshot(index, resolver, source), diagnostics: all };
+    return { ok: true, snapshot: buildSnapshot(index, resolver, source, this.cache), diagnostics: all };
   }
 }
 

@@ -41,9 +41,12 @@ export function globToRegExp(glob: string): RegExp {
 export class Resolver {
   private readonly routeNames: string[];
   private readonly teamMemo = new Map<string, Partial>();
+  /** Identifies the set of route names (glob expansion depends on it). */
+  readonly routesKey: string;
 
   constructor(private readonly index: ConfigIndex) {
     this.routeNames = [...index.routes.keys()].sort();
+    this.routesKey = this.routeNames.join('\n');
   }
 
   /** Route names matched by an allow-list; null means every route. */

@@ -17,7 +17,19 @@ export function durationOr(text: string | undefined, fallbackMs: number): number
  * "2025-07-01" (midnight UTC) or an RFC 3339 date-time → epoch ms; null when the date does not
  * exist (e.g. 2025-02-30), which the checks report.
  */
+const timestampCache = new Map<string, number | null>();
+
 export function timestampMs(text: string): number | null {
+  let ms = timestampCache.get(text);
+  if (ms === undefined) {
+    ms = parseTimestamp(text);
+    if (timestampCache.size > 100_000) timestampCache.clear();
+    timestampCache.set(text, ms);
+  }
+  return ms;
+}
+
+function parseTimestamp(text: string): number | null {
   const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (dateOnly) {
     const [y, mo, d] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
@@ -31,7 +43,7 @@ export function timestampMs(text: string): number | null {
   const ms = Date.parse(text.replace(' ', 'T'));
   if (Number.isNaN(ms)) return null;
   const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-  if (day && timestampMs(`${day[1]}-${day[2]}-${day[3]}`) === null) return null;
+  if (day && parseTimestamp(`${day[1]}-${day[2]}-${day[3]}`) === null) return null;
   return ms;
 }
 

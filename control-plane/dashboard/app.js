@@ -14,8 +14,7 @@
   }
 
   // Display only: amounts arrive as exact decimal strings; the page rounds them for reading.
-  const usd = (s) =>
-    `$${Number(s).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const usd = (s) => `$${Number(s).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   const usdMicros = (m) => usd(String(m / 1e6));
   const int = (n) => Number(n).toLocaleString('en-US');
   const pct = (x) => `${(x * 100).toFixed(1)}%`;
@@ -58,7 +57,8 @@
   function renderTotals(t, r) {
     $('total-spend').textContent = usd(t.cost_usd);
     $('total-spend').dataset.exact = t.cost_usd;
-    $('total-range').textContent = `${new Date(r.from).toISOString().slice(0, 16)} → ${new Date(r.to).toISOString().slice(0, 16)} UTC`;
+    $('total-range').textContent =
+      `${new Date(r.from).toISOString().slice(0, 16)} → ${new Date(r.to).toISOString().slice(0, 16)} UTC`;
     $('total-requests').textContent = int(t.requests);
     $('total-errors').textContent = `${int(t.errors)} errors · ${int(t.rejected)} rejected`;
     $('cache-hit-rate').textContent = pct(t.cache_hit_rate);
@@ -101,7 +101,13 @@
     for (let k = 0; k <= 4; k++) {
       const y = H - padB - ((H - padB - 8) * k) / 4;
       svg.append(el('svg:line', { x1: padL, x2: W, y1: y, y2: y, stroke: '#e3e6ee' }));
-      svg.append(el('svg:text', { x: padL - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#687086' }, usdMicros((max * k) / 4)));
+      svg.append(
+        el(
+          'svg:text',
+          { x: padL - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#687086' },
+          usdMicros((max * k) / 4),
+        ),
+      );
     }
     const bw = (W - padL) / n;
     buckets.forEach((b, i) => {
@@ -127,7 +133,13 @@
       const i = Math.floor((k * n) / labels);
       const d = new Date(start + i * step).toISOString();
       const text = gran === 'day' ? d.slice(5, 10) : d.slice(11, 16);
-      svg.append(el('svg:text', { x: padL + i * bw + bw / 2, y: H - 6, 'text-anchor': 'middle', 'font-size': 11, fill: '#687086' }, text));
+      svg.append(
+        el(
+          'svg:text',
+          { x: padL + i * bw + bw / 2, y: H - 6, 'text-anchor': 'middle', 'font-size': 11, fill: '#687086' },
+          text,
+        ),
+      );
     }
     container.append(svg);
     const legend = el('div', { class: 'legend' });
@@ -168,7 +180,10 @@
       const used = n.budget_micros ? n.spent_micros / n.budget_micros : 0;
       const projected = n.budget_micros ? n.projected_micros / n.budget_micros : 0;
       const bar = el('div', { class: `bar${used >= 1 ? ' over' : used >= 0.8 ? ' warn' : ''}` });
-      bar.append(el('b', { style: `width:${Math.min(100, used * 100)}%` }), el('u', { style: `left:${Math.min(100, projected * 100)}%` }));
+      bar.append(
+        el('b', { style: `width:${Math.min(100, used * 100)}%` }),
+        el('u', { style: `left:${Math.min(100, projected * 100)}%` }),
+      );
       const usedCell = el('td', { title: `projected ${pct(projected)} of budget at period end` });
       usedCell.append(bar, ` ${n.spent_percent === null ? '–' : `${n.spent_percent}%`}`);
       tr.append(

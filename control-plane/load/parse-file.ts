@@ -2,9 +2,9 @@
  * Parses one YAML file (any number of documents) into validated config documents, with a
  * locator per document so every later diagnostic can name file, line and column.
  */
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import { KINDS } from '../../schemas/definitions/index.js';
-import type { ConfigDoc, Loaded } from '../config/model.js';
+import type { ConfigDoc, DocSource, Loaded } from '../config/model.js';
 import { type Diagnostic, formatPath } from '../diagnostics/diagnostic.js';
 import { makeLocator } from './positions.js';
 import { closest, validateKind } from './schema-validator.js';
@@ -20,6 +20,7 @@ export function parseConfigFile(file: string, text: string): FileResult {
   const docs: Loaded[] = [];
   const diagnostics: Diagnostic[] = [];
   const yamlDocs = Array.isArray(parsed) ? parsed : [];
+  const positions = new FilePositions(text, yamlDocs, lineCounter);
   yamlDocs.forEach((yamlDoc, index) => {
     if (yamlDoc.errors.length > 0) {
       for (const err of yamlDoc.errors) {
@@ -37,7 +38,7 @@ export function parseConfigFile(file: string, text: string): FileResult {
       return;
     }
     if (yamlDoc.contents === null) return; // empty document, e.g. a trailing "---"
-    const locate = makeLocator(yamlDoc, lineCounter);
+    const locate = positions.locator(index);
     const value: unknown = yamlDoc.toJS({ maxAliasCount: 1000 });
     const source = { file, index, locate };
     const at = (path: (string | number)[], rule: string, message: string, display = path): void => {
@@ -77,7 +78,44 @@ export function parseConfigFile(file: string, text: string): FileResult {
     for (const issue of issues) at(issue.locatePath, issue.rule, issue.message, issue.displayPath);
     if (issues.length === 0) docs.push({ doc: value as unknown as ConfigDoc, source });
   });
+  positions.release();
   return { docs, diagnostics };
+}
+
+/**
+ * Positions are needed only for diagnostics, which are rare; keeping every YAML syntax tree
+ * alive for them would cost most of the heap on a 10k-key config. The tree parsed for the
+ * values serves positions while the file is being parsed; afterwards `release()` drops it and
+ * a later lookup re-parses the text once.
+ */
+class FilePositions {
+  private docs: Document[] | null;
+  private counter: LineCounter;
+
+  constructor(
+    private readonly text: string,
+    docs: Document[],
+    counter: LineCounter,
+  ) {
+    this.docs = docs;
+    this.counter = counter;
+  }
+
+  locator(index: number): DocSource['locate'] {
+    return (path) => {
+      if (!this.docs) {
+        this.counter = new LineCounter();
+        const parsed = parseAllDocuments(this.text, { lineCounter: this.counter, uniqueKeys: true });
+        this.docs = Array.isArray(parsed) ? parsed : [];
+      }
+      const doc = this.docs[index];
+      return doc ? makeLocator(doc, this.counter)(path) : { line: 1, column: 1 };
+    };
+  }
+
+  release(): void {
+    this.docs = null;
+  }
 }
 
 function firstLine(message: string): string {

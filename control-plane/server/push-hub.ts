@@ -9,6 +9,7 @@
 import type pino from 'pino';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { Snapshot } from '../../common/snapshot.js';
+import { serializeSnapshot } from '../compile/build-snapshot.js';
 import type { DataPlaneStatus } from './types.js';
 
 interface Conn {
@@ -96,7 +97,8 @@ export class PushHub {
 
   private encoded(snapshot: Snapshot): string {
     if (this.message?.version !== snapshot.version) {
-      this.message = { version: snapshot.version, text: JSON.stringify({ type: 'snapshot', version: snapshot.version, snapshot }) };
+      const text = `{"type":"snapshot","version":${JSON.stringify(snapshot.version)},"snapshot":${serializeSnapshot(snapshot)}}`;
+      this.message = { version: snapshot.version, text };
     }
     return this.message.text;
   }

@@ -1,4 +1,5 @@
 /** The control plane's own HTTP endpoints. */
+import { serializeSnapshot } from '../compile/build-snapshot.js';
 import type { ConfigState } from './config-state.js';
 import { isAdmin } from './auth.js';
 import { errorResult, json } from './http.js';
@@ -33,7 +34,7 @@ export function builtInRoutes(state: ConfigState, hub: PushHub): HttpRoute[] {
         if (adminHashes().length > 0 && !isAdmin(req.headers, adminHashes())) {
           return errorResult(401, 'unauthorized', 'admin token required (Authorization: Bearer …)');
         }
-        return { status: 200, body: JSON.stringify(state.current), contentType: 'application/json' };
+        return { status: 200, body: serializeSnapshot(state.current), contentType: 'application/json' };
       },
     },
     {

@@ -47,13 +47,14 @@ export function planFill(
   const exactTtl = policy.exact.enabled ? policy.exact.ttlMs : 0;
   let semanticTtlMs = 0;
   if (semanticPrompt !== null && 'choices' in response) {
-    const answer = response.choices.map((c) => (typeof c.message.content === 'string' ? c.message.content : '')).join('\n');
+    const answer = response.choices
+      .map((c) => (typeof c.message.content === 'string' ? c.message.content : ''))
+      .join('\n');
     semanticTtlMs = ttlForContent(policy.semantic.ttlMsByContentType, classifyContent(semanticPrompt, answer));
   }
   const storeTtl = Math.max(exactTtl, semanticTtlMs);
   if (storeTtl <= 0) return null;
-  const stored =
-    'choices' in response && !response.usage ? { ...response, usage: usageBody(usage) } : response;
+  const stored = 'choices' in response && !response.usage ? { ...response, usage: usageBody(usage) } : response;
   return {
     entry: {
       v: 1,

@@ -75,7 +75,11 @@ export class CacheCounters {
       misses: this.miss,
       bypasses: this.bypass,
       fills: this.fills,
-      hitRate: { exact: rate(this.hitExact), semantic: rate(this.hitSemantic), total: rate(this.hitExact + this.hitSemantic) },
+      hitRate: {
+        exact: rate(this.hitExact),
+        semantic: rate(this.hitSemantic),
+        total: rate(this.hitExact + this.hitSemantic),
+      },
       falsePositiveReports: { ...this.falsePositives },
       semanticRejections: { ...this.rejections },
       evictions: { ...this.evictions },

@@ -24,7 +24,11 @@ export interface CacheOptions {
   now: () => number;
 }
 
-export function cacheOptions(config: DataPlaneConfig, over: Partial<CacheOptions> = {}, env = process.env): CacheOptions {
+export function cacheOptions(
+  config: DataPlaneConfig,
+  over: Partial<CacheOptions> = {},
+  env = process.env,
+): CacheOptions {
   const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
   return {
     maxBytes: int(env.SLUICE_CACHE_MAX_BYTES, 256 * 1024 * 1024),

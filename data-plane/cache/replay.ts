@@ -34,7 +34,12 @@ export interface ReplayOptions {
 export function replayAsChunks(response: ChatResponse, opts: ReplayOptions): ChatChunk[] {
   const base = { id: opts.id, object: 'chat.completion.chunk' as const, created: opts.created, model: response.model };
   const extra = response.system_fingerprint !== undefined ? { system_fingerprint: response.system_fingerprint } : {};
-  const chunk = (index: number, delta: ChunkDelta, finish: ChatChunk['choices'][0]['finish_reason'], logprobs?: unknown): ChatChunk => ({
+  const chunk = (
+    index: number,
+    delta: ChunkDelta,
+    finish: ChatChunk['choices'][0]['finish_reason'],
+    logprobs?: unknown,
+  ): ChatChunk => ({
     ...base,
     ...extra,
     choices: [{ index, delta, finish_reason: finish, ...(logprobs !== undefined ? { logprobs } : {}) }],

@@ -23,7 +23,8 @@ export function serveHit(
   meta.provider = entry.provider;
   meta.upstreamModel = entry.model;
   meta.firstTokenAt = now;
-  const price = entry.provider && entry.model ? priceAt(ctx.snapshot, entry.provider, entry.model, entry.createdAt) : null;
+  const price =
+    entry.provider && entry.model ? priceAt(ctx.snapshot, entry.provider, entry.model, entry.createdAt) : null;
   meta.cacheSavedPico = price ? costPico(price, entry.usage) : 0;
 
   ctx.responseHeaders['x-sluice-cache'] = tier;

@@ -183,4 +183,3 @@ export class CacheService {
     await this.store.close();
   }
 }
-

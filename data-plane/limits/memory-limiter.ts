@@ -51,6 +51,8 @@ export interface MemoryLimiterOptions {
 export class MemoryLimiter implements Limiter {
   readonly backend = 'memory' as const;
   private readonly nodes = new Map<string, NodeState>();
+  /** Reconciled reservation ids (reconcile is idempotent), forgotten after a day. */
+  private readonly reconciled = new Map<string, number>();
 
   constructor(private readonly options: MemoryLimiterOptions = {}) {}
 
@@ -145,6 +147,15 @@ export class MemoryLimiter implements Limiter {
     thresholdsPercent: readonly number[],
   ): Promise<ThresholdCrossing[]> {
     const crossings: ThresholdCrossing[] = [];
+    const doneKey = `${res.scope}|${res.id}`;
+    if (this.reconciled.has(doneKey)) return crossings;
+    this.reconciled.set(doneKey, now + 86_400_000);
+    if (this.reconciled.size > 10_000) {
+      for (const [k, until] of this.reconciled) {
+        if (until > now) break;
+        this.reconciled.delete(k);
+      }
+    }
     const delta = actual.tokens - res.tokens;
     const resMinute = Math.floor(res.at / MINUTE_BUCKET_MS);
     const resDay = Math.floor(res.at / DAY_BUCKET_MS);

@@ -5,6 +5,10 @@
  * concurrent requests into one write per event-loop turn. A short command timeout and no offline
  * queue make an unreachable Redis fail fast with LimiterUnavailableError (the caller applies
  * the route's failure mode) instead of hanging requests.
+ *
+ * The timeout tolerates event-loop lag: when it fires, the decision waits one setImmediate so a
+ * reply already sitting in the socket (a busy process, not a slow Redis) is read first. A
+ * reservation that Redis applied after the caller gave up is released as soon as its reply lands.
  */
 import { Redis } from 'ioredis';
 import { RECONCILE_LUA, RESERVE_LUA, STATUS_LUA } from './redis-scripts.js';
@@ -37,6 +41,9 @@ type ScriptName = 'reserve' | 'reconcile' | 'status';
 const SOURCES: Record<ScriptName, string> = { reserve: RESERVE_LUA, reconcile: RECONCILE_LUA, status: STATUS_LUA };
 const REASONS = new Set<RefusalReason>(['rpm', 'tpm', 'tpd', 'concurrency', 'budget']);
 
+/** Env override for operators on loaded hosts; short by default so an outage is noticed fast. */
+const DEFAULT_TIMEOUT_MS = Number(process.env.SLUICE_LIMITER_TIMEOUT_MS ?? 1_000);
+
 const orNone = (v: number | null): number => (v === null ? -1 : v);
 
 export class RedisLimiter implements Limiter {
@@ -47,13 +54,16 @@ export class RedisLimiter implements Limiter {
   private constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly timeoutMs: number,
   ) {
     this.prefix = prefix;
   }
 
   static async create(options: RedisLimiterOptions): Promise<RedisLimiter> {
+    const timeoutMs = options.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     const redis = new Redis(options.url, {
-      commandTimeout: options.commandTimeoutMs ?? 500,
+      // Backstop only; the lag-tolerant timeout in run() decides first.
+      commandTimeout: Math.max(2_000, timeoutMs * 4),
       connectTimeout: options.connectTimeoutMs ?? 2_000,
       enableOfflineQueue: false,
       enableAutoPipelining: true,
@@ -64,7 +74,7 @@ export class RedisLimiter implements Limiter {
     });
     // Without a listener ioredis prints every connection error; the failure mode reports them.
     redis.on('error', () => {});
-    const limiter = new RedisLimiter(redis, options.keyPrefix ?? 'sluice:');
+    const limiter = new RedisLimiter(redis, options.keyPrefix ?? 'sluice:', timeoutMs);
     redis.on('ready', () => {
       limiter.loadScripts().catch(() => {});
     });
@@ -84,8 +94,50 @@ export class RedisLimiter implements Limiter {
     }
   }
 
-  private async run(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-    if (this.redis.status !== 'ready') throw new LimiterUnavailableError(`redis is ${this.redis.status}`);
+  /**
+   * Runs a script within the timeout. `late` receives the result of a call that completed after
+   * the caller was told the limiter is unavailable (to undo a reservation nobody will use).
+   */
+  private run(
+    name: ScriptName,
+    keys: string[],
+    args: (string | number)[],
+    late?: (result: unknown) => void,
+  ): Promise<unknown> {
+    if (this.redis.status !== 'ready') {
+      return Promise.reject(new LimiterUnavailableError(`redis is ${this.redis.status}`));
+    }
+    const call = this.call(name, keys, args);
+    return new Promise((resolve, reject) => {
+      let decided = false;
+      const timer = setTimeout(() => {
+        // Let pending socket reads run first (poll phase precedes the check phase).
+        setImmediate(() => {
+          if (decided) return;
+          decided = true;
+          reject(new LimiterUnavailableError(`redis did not answer within ${this.timeoutMs} ms`));
+        });
+      }, this.timeoutMs);
+      call.then(
+        (v) => {
+          clearTimeout(timer);
+          if (!decided) {
+            decided = true;
+            resolve(v);
+          } else late?.(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          if (!decided) {
+            decided = true;
+            reject(err);
+          }
+        },
+      );
+    });
+  }
+
+  private async call(name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
       let sha = this.shas.get(name);
       if (!sha) {
@@ -124,7 +176,7 @@ export class RedisLimiter implements Limiter {
     for (const s of req.nodes)
       args.push(orNone(s.rpm), orNone(s.tpm), orNone(s.tpd), orNone(s.maxConcurrent), orNone(s.budgetMicros));
     for (const s of req.nodes) args.push(s.periodEnd);
-    const out = (await this.run('reserve', keys, args)) as (number | string)[];
+    const out = (await this.run('reserve', keys, args, (late) => this.undoLate(req, late))) as (number | string)[];
     const views: NodeView[] = req.nodes.map((spec, i) => {
       const o = 4 + i * 6;
       return {
@@ -165,6 +217,13 @@ export class RedisLimiter implements Limiter {
     };
   }
 
+  /** A reservation admitted after its caller timed out: release it (nothing was served). */
+  private undoLate(req: ReserveRequest, late: unknown): void {
+    if (!Array.isArray(late) || Number(late[0]) !== 1) return;
+    const res: Reservation = { ...req, at: req.now };
+    this.reconcile(res, { tokens: 0, micros: 0 }, req.now, []).catch(() => {});
+  }
+
   async reconcile(
     res: Reservation,
     actual: Actual,
@@ -172,6 +231,7 @@ export class RedisLimiter implements Limiter {
     thresholdsPercent: readonly number[],
   ): Promise<ThresholdCrossing[]> {
     const keys = res.nodes.flatMap((s) => this.nodeKeys(res.scope, s));
+    keys.push(`${this.prefix}{${res.scope}}:done:${res.id}`);
     const args: (string | number)[] = [
       now,
       res.id,

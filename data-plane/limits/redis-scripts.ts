@@ -169,7 +169,9 @@ return out
 `;
 
 /**
- * KEYS: 4 per node. ARGV: now, id, tokenDelta, reservedAt, actualMicros, hold (1/0), n,
+ * Idempotent: the last KEY marks the reservation as reconciled (SET NX with a TTL), so a retry
+ * after a timeout whose first attempt did reach Redis never charges twice.
+ * KEYS: 4 per node, then the done-marker. ARGV: now, id, tokenDelta, reservedAt, actualMicros, hold (1/0), n,
  * thresholds ("50,80,100"), then 2 per node: budget (-1 = none), spend key expiry (epoch ms of
  * the caller's clock; converted to a relative TTL so clock skew with Redis does not matter).
  * Returns a flat list of crossings: node index, percent, spent.
@@ -187,6 +189,7 @@ for pct in string.gmatch(ARGV[8], '[^,]+') do thresholds[#thresholds + 1] = tonu
 local minute, day, hour = math.floor(now / MB), math.floor(now / DB), math.floor(now / HB)
 local res_minute, res_day = math.floor(at / MB), math.floor(at / DB)
 local out = {}
+if not redis.call('SET', KEYS[n * 4 + 1], 1, 'NX', 'PX', 86400000) then return out end
 
 for i = 1, n do
   local w, s, l, r = KEYS[i * 4 - 3], KEYS[i * 4 - 2], KEYS[i * 4 - 1], KEYS[i * 4]

@@ -98,3 +98,10 @@ export const controlPlaneConnected = new Gauge({
   help: '1 while the push channel to the control plane is open',
   registers: [metricsRegistry],
 });
+
+/** Log lines dropped because stdout could not keep up (see observability/logger.ts). */
+export const logLinesDropped = new Counter({
+  name: 'sluice_log_lines_dropped_total',
+  help: 'Log lines dropped because the log destination could not keep up',
+  registers: [metricsRegistry],
+});

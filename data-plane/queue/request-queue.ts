@@ -35,6 +35,11 @@ interface RouteState {
 
 /** Shortest pause before re-running after an exhausted run, whatever Retry-After said. */
 const MIN_RETRY_MS = 50;
+/** How long close() waits for cancelled runs to settle. */
+const CLOSE_WAIT_MS = 5_000;
+
+const SHUTTING_DOWN = () =>
+  serviceUnavailable('The gateway shut down before the queued request finished', 'gateway_shutting_down');
 
 export class RequestQueue {
   private readonly jobs = new Map<string, QueueJob>();
@@ -43,6 +48,7 @@ export class RequestQueue {
   private readonly now: () => number;
   private readonly concurrency: number;
   private running = 0;
+  private readonly inflight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = 0;
   private closed = false;
@@ -190,7 +196,7 @@ export class RequestQueue {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const err = serviceUnavailable('The gateway shut down before the queued request ran', 'gateway_shutting_down');
+    const err = SHUTTING_DOWN();
     for (const job of [...this.jobs.values()]) {
       if (job.state === 'running') {
         job.controller.abort(err);
@@ -200,6 +206,15 @@ export class RequestQueue {
       if (job.waiter) job.waiter.reject(err);
       else this.store(job, err.status, err.toBody(), { status: 'aborted', error: err });
     }
+    // Let cancelled runs settle (their accounting must be reported), but never hang shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inflight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Starts as many eligible jobs as concurrency allows, then sets the timer for the next event. */
@@ -209,7 +224,9 @@ export class RequestQueue {
     while (this.running < this.concurrency) {
       const job = this.pickNext();
       if (!job) break;
-      void this.execute(job);
+      const run = this.execute(job);
+      this.inflight.add(run);
+      void run.finally(() => this.inflight.delete(run));
     }
     this.schedule();
   }
@@ -257,10 +274,10 @@ export class RequestQueue {
         this.blockRoute(job.routeName, job.notBefore);
         return;
       }
-      const error = asGatewayError(err);
+      const error = this.closed ? SHUTTING_DOWN() : asGatewayError(err);
       this.jobs.delete(job.id);
       if (job.waiter) job.waiter.reject(error);
-      else this.store(job, error.status, error.toBody(), { status: 'error', error });
+      else this.store(job, error.status, error.toBody(), { status: this.closed ? 'aborted' : 'error', error });
       this.opts.logger?.warn({ requestId: job.ctx.id, queueId: job.id, code: error.code }, 'queued request failed');
     } finally {
       this.running--;

@@ -23,7 +23,8 @@ export type AttemptResult =
       type: 'stream';
       stream: UpstreamStream;
       iterator: AsyncIterator<ChatChunk>;
-      first: IteratorResult<ChatChunk>;
+      /** Chunks already pulled (role prelude + the first real token), handed out first. */
+      head: ChatChunk[];
       /** Owned by the committed stream from here on (it disposes it). */
       scope: AttemptScope;
     };
@@ -54,20 +55,47 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
       return { type: 'json', body: result.response, usage: result.usage };
     }
     const iterator = result.stream[Symbol.asyncIterator]();
-    let first: IteratorResult<ChatChunk>;
+    // Role-only prelude chunks carry no answer yet: hold them back until the first real token, so a
+    // failure right after the prelude still falls back without the client having seen anything.
+    const prelude: ChatChunk[] = [];
+    let first: ChatChunk;
     try {
-      first = await scope.race(iterator.next());
+      for (;;) {
+        const r = await scope.race(iterator.next());
+        if (r.done) throw new ProviderError('connection', 'stream ended before the first token', null);
+        if (prelude.length < MAX_PRELUDE && isPrelude(r.value)) prelude.push(r.value);
+        else {
+          first = r.value;
+          break;
+        }
+      }
     } catch (err) {
       // Close the upstream stream we will not read; its own errors no longer matter.
       closeQuietly(iterator);
       throw err;
     }
-    if (first.done) throw new ProviderError('connection', 'stream ended before the first chunk', null);
     scope.stopFirstTokenClock();
-    return { type: 'stream', stream: result.stream, iterator, first, scope };
+    return { type: 'stream', stream: result.stream, iterator, head: [...prelude, first], scope };
   } catch (err) {
     const failure = scope.failure(err);
     scope.dispose(true);
     throw failure;
   }
+}
+
+const MAX_PRELUDE = 4;
+
+/** A chunk that only announces the assistant role (empty content, no finish, no usage). */
+function isPrelude(c: ChatChunk): boolean {
+  if (c.usage) return false;
+  if (!c.choices || c.choices.length === 0) return false;
+  for (const choice of c.choices) {
+    if (choice.finish_reason) return false;
+    for (const [k, v] of Object.entries(choice.delta ?? {})) {
+      if (k === 'role') continue;
+      if (k === 'content' && (v === '' || v === null)) continue;
+      return false;
+    }
+  }
+  return true;
 }

@@ -25,7 +25,7 @@ export async function* committedStream(
   let end: StreamEnd = 'aborted';
   let error: GatewayError | null = null;
   try {
-    if (!a.first.done) yield a.first.value;
+    for (const c of a.head) yield c;
     for (;;) {
       const r = await a.scope.race(a.iterator.next());
       if (r.done) break;

@@ -133,7 +133,7 @@ export class Exchange {
     if (!this.active) return;
     this.finished = true;
     this.controller.abort(new Error('server shutting down'));
-    this.res.cork(() => this.res.close());
+    this.res.close();
     this.wakeDrainWaiter();
   }
 

@@ -3,6 +3,7 @@
  * completion contents, nor secrets: only ids, names, counts and timings.
  */
 import type { Logger } from 'pino';
+import type { Counter, Histogram } from 'prom-client';
 import type { GatewayError } from '../errors.js';
 import { requestDuration, requestsTotal, timeToFirstToken, tokensTotal } from '../observability/metrics.js';
 import type { Endpoint, RequestContext } from '../pipeline/types.js';
@@ -17,6 +18,21 @@ export interface Finished {
   error: GatewayError | null;
 }
 
+// Bound label children, cached: prom-client hashes the label object on every inc/observe otherwise.
+// Cardinality is bounded by routes × statuses, the same as the metric's own.
+const counted = new Map<string, Counter.Internal>();
+const timed = new Map<string, Histogram.Internal<string>>();
+const ttfts = new Map<string, Histogram.Internal<string>>();
+
+function child<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let c = cache.get(key);
+  if (c === undefined) {
+    c = make();
+    cache.set(key, c);
+  }
+  return c;
+}
+
 export function finishRequest(ex: Exchange, logger: Logger, f: Finished): void {
   const latencyMs = Number(process.hrtime.bigint() - ex.startedNs) / 1e6;
   const ctx = f.ctx;
@@ -27,16 +43,16 @@ export function finishRequest(ex: Exchange, logger: Logger, f: Finished): void {
   const status = ex.aborted && ex.status === 0 ? 499 : ex.status;
   const usage = meta?.usage ?? null;
 
-  requestsTotal.inc({
-    endpoint: f.endpoint,
-    route,
-    status: String(status),
-    outcome: f.outcome,
-    cache: meta?.cacheTier ?? 'off',
-  });
+  const cache = meta?.cacheTier ?? 'off';
+  child(counted, `${f.endpoint}|${route}|${status}|${f.outcome}|${cache}`, () =>
+    requestsTotal.labels({ endpoint: f.endpoint, route, status: String(status), outcome: f.outcome, cache }),
+  ).inc();
   if (f.endpoint === 'chat' || f.endpoint === 'embeddings' || f.endpoint === 'messages') {
-    requestDuration.observe({ endpoint: f.endpoint, route, stream: f.stream ? 'true' : 'false' }, latencyMs / 1000);
-    if (ttftMs !== null) timeToFirstToken.observe({ route }, ttftMs / 1000);
+    const stream = f.stream ? 'true' : 'false';
+    child(timed, `${f.endpoint}|${route}|${stream}`, () =>
+      requestDuration.labels({ endpoint: f.endpoint, route, stream }),
+    ).observe(latencyMs / 1000);
+    if (ttftMs !== null) child(ttfts, route, () => timeToFirstToken.labels({ route })).observe(ttftMs / 1000);
     if (usage) {
       tokensTotal.inc({ route, kind: 'prompt' }, usage.promptTokens);
       if (usage.cachedInputTokens) tokensTotal.inc({ route, kind: 'cached_prompt' }, usage.cachedInputTokens);

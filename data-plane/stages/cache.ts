@@ -11,7 +11,7 @@ import { isCacheableResponse, StreamAssembler } from '../cache/assemble.js';
 import { keyOptedOut, requestControls } from '../cache/controls.js';
 import { type CacheKind, type ExactKey, exactKey } from '../cache/exact/key.js';
 import { planFill, usageBody } from '../cache/fill.js';
-import { bump, cacheFills, cacheLookups } from '../cache/metrics.js';
+import { cacheFills, cacheLookups } from '../cache/metrics.js';
 import { cacheNamespace } from '../cache/namespace.js';
 import { type CacheOptions, cacheOptions } from '../cache/options.js';
 import type { SemanticPending } from '../cache/semantic/semantic-tier.js';
@@ -91,14 +91,22 @@ export async function createCacheStage(deps: StageDeps, over: Partial<CacheOptio
           const entry = await service.getExact(ek.id);
           if (entry && entry.kind === kind && entry.namespace === namespace) {
             tierCount(ctx, 'hit-exact');
-            void service.rememberHit(ctx.id, entry.id, 'hit-exact').catch((e: unknown) => service.noteError('remember', e));
+            void service
+              .rememberHit(ctx.id, entry.id, 'hit-exact')
+              .catch((e: unknown) => service.noteError('remember', e));
             return serveHit(ctx, entry, 'hit-exact', null, now());
           }
         }
         // Embeddings requests use the exact tier only: embedding an embeddings request to find a
         // "similar" input would return a vector for different text.
         if (kind === 'chat' && policy.semantic.enabled && controls.semantic) {
-          const found = await service.semantic.lookup(policy, ctx.body as ChatRequest, namespace, route.name, controls.read);
+          const found = await service.semantic.lookup(
+            policy,
+            ctx.body as ChatRequest,
+            namespace,
+            route.name,
+            controls.read,
+          );
           if (found.type === 'hit') {
             tierCount(ctx, 'hit-semantic');
             void service
@@ -130,7 +138,10 @@ export async function createCacheStage(deps: StageDeps, over: Partial<CacheOptio
         if (ok) fill(ctx, policy, ek, body, pending, 'json');
         return outcome;
       }
-      return { type: 'stream', chunks: teeStream(ctx, outcome.chunks, (resp) => fill(ctx, policy, ek, resp, pending, 'stream')) };
+      return {
+        type: 'stream',
+        chunks: teeStream(ctx, outcome.chunks, (resp) => fill(ctx, policy, ek, resp, pending, 'stream')),
+      };
     },
     close: () => service.close(),
   };

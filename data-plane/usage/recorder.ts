@@ -11,8 +11,8 @@ import { Delivery } from './delivery.js';
 import type { UsageEvent } from './event.js';
 import { usageEventsEmitted } from './metrics.js';
 import type { UsageSink } from './sink.js';
-import { createSqliteSink } from './sqlite/sink.js';
 import { Spool } from './spool.js';
+import { createSqliteSink } from './sqlite/sink.js';
 
 export interface RecorderOptions {
   dataDir: string;

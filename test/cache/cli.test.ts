@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { command } from '../../control-plane/cli/commands/cache.js';
 import { UsageError } from '../../control-plane/cli/command.js';
+import { command } from '../../control-plane/cli/commands/cache.js';
 import { startFakeOpenAI } from '../fakes/index.js';
 import type { FakeServer } from '../fakes/types.js';
 import { startTestDataPlane, type TestDataPlane } from '../helpers/data-plane.js';

@@ -114,7 +114,9 @@ describe('exact cache key', () => {
       '{"messages":[{"content":"You are terse.","role":"system"},{"content":"What is 2+2?","role":"user"}],"model":"gpt-test","temperature":0.2}',
     ) as ChatRequest;
     expect(key(reordered)).toBe(key({ ...base, temperature: 0.2 }));
-    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
+    );
   });
 
   it('encodes namespace and route tags in the id so purges can match', () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../common/openai-types.js';
 import type { CachePolicyRecord, KeyRecord, Snapshot } from '../../common/snapshot.js';
-import type { DataPlaneConfig } from '../../data-plane/config.js';
 import type { CacheOptions } from '../../data-plane/cache/options.js';
+import type { DataPlaneConfig } from '../../data-plane/config.js';
 import type { StageDeps } from '../../data-plane/pipeline/deps.js';
 import { newMeta, type Outcome, type RequestContext } from '../../data-plane/pipeline/types.js';
 import { type CacheStage, createCacheStage } from '../../data-plane/stages/cache.js';
@@ -189,11 +189,13 @@ async function* chunksOf(resp: ChatResponse): AsyncGenerator<ChatChunk> {
   const base = { id: resp.id, object: 'chat.completion.chunk' as const, created: resp.created, model: resp.model };
   const text = String(resp.choices[0]?.message.content ?? '');
   yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
-  for (const piece of text.split(/(?= )/)) yield { ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] };
+  for (const piece of text.split(/(?= )/))
+    yield { ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] };
   yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] };
 }
 
 import { createHash } from 'node:crypto';
+
 const keyHash = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export async function drain(outcome: Outcome): Promise<ChatChunk[]> {

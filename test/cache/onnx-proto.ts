@@ -91,7 +91,8 @@ function tensor(t: OnnxTensor): Writer {
 
 function valueInfo(io: OnnxIo): Writer {
   const shape = new Writer();
-  for (const d of io.shape) shape.message(1, typeof d === 'number' ? new Writer().int(1, d) : new Writer().string(2, d));
+  for (const d of io.shape)
+    shape.message(1, typeof d === 'number' ? new Writer().int(1, d) : new Writer().string(2, d));
   const tensorType = new Writer().int(1, elemType(io.type)).message(2, shape);
   return new Writer().string(1, io.name).message(2, new Writer().message(1, tensorType));
 }
@@ -123,7 +124,7 @@ export function encodeModel(graph: {
   opset: number;
 }): Buffer {
   const g = new Writer();
-  graph.nodes.forEach((n, i) => g.message(1, node(n, i)));
+  for (let i = 0; i < graph.nodes.length; i++) g.message(1, node(graph.nodes[i]!, i));
   g.string(2, graph.name);
   for (const t of graph.initializers) g.message(5, tensor(t));
   for (const io of graph.inputs) g.message(11, valueInfo(io));

@@ -22,7 +22,8 @@ const item = (id: string, scope: string, over: Partial<SemanticItem> = {}): Sema
 describe.skipIf(!TEST_QDRANT_URL)('Qdrant vector index', () => {
   const prefix = `sluice_test_${process.pid}_${Date.now().toString(36)}`;
   afterAll(async () => {
-    if (TEST_QDRANT_URL) await new QdrantClient({ url: TEST_QDRANT_URL, checkCompatibility: false }).deleteCollection(`${prefix}_8d`);
+    if (TEST_QDRANT_URL)
+      await new QdrantClient({ url: TEST_QDRANT_URL, checkCompatibility: false }).deleteCollection(`${prefix}_8d`);
   });
 
   it('filters by scope and expiry, keeps payload, deletes by entry, namespace and expiry', async () => {

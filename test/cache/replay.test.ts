@@ -45,7 +45,9 @@ describe('replay and assembly', () => {
     const asm = new StreamAssembler();
     for (const c of chunks.slice(0, -2)) asm.push(c);
     expect(asm.complete()).toBe(false);
-    expect(isCacheableResponse({ ...response, choices: [{ ...response.choices[0]!, finish_reason: 'content_filter' }] })).toBe(false);
+    expect(
+      isCacheableResponse({ ...response, choices: [{ ...response.choices[0]!, finish_reason: 'content_filter' }] }),
+    ).toBe(false);
     expect(isCacheableResponse({ ...response, choices: [] })).toBe(false);
   });
 

@@ -69,7 +69,10 @@ describe('semantic cache (offline embedder)', () => {
   it('isolates teams: team beta never gets team alpha’s answers, another alpha key does', async () => {
     const reply = h.reply;
     let n = 0;
-    h.reply = (req) => ({ ...reply(req), choices: [{ index: 0, message: { role: 'assistant', content: `upstream call ${++n}` }, finish_reason: 'stop' }] });
+    h.reply = (req) => ({
+      ...reply(req),
+      choices: [{ index: 0, message: { role: 'assistant', content: `upstream call ${++n}` }, finish_reason: 'stop' }],
+    });
     try {
       const text = (r: Awaited<ReturnType<typeof ask>>) =>
         r.outcome.type === 'json' ? (r.outcome.body as ChatResponse).choices[0]!.message.content : null;
@@ -104,7 +107,9 @@ describe('semantic cache (offline embedder)', () => {
 
   it('keeps different system prompts and parameters apart', async () => {
     await ask('How do I rotate my API keys?', {}, { temperature: 0 });
-    expect((await ask('How can I rotate my API keys?', {}, { temperature: 0 })).ctx.meta.cacheTier).toBe('hit-semantic');
+    expect((await ask('How can I rotate my API keys?', {}, { temperature: 0 })).ctx.meta.cacheTier).toBe(
+      'hit-semantic',
+    );
     expect((await ask('How can I rotate my API keys?', {}, { temperature: 1 })).ctx.meta.cacheTier).toBe('miss');
     const sys = (s: string, q: string) => ({ messages: [{ role: 'system' as const, content: s }, user(q)] });
     await h.run(sys('Answer as a pirate.', 'How do I bake bread?'));
@@ -115,7 +120,15 @@ describe('semantic cache (offline embedder)', () => {
 
   it('skips the semantic tier for conversations longer than maxMessages', async () => {
     const long = (q: string) => ({
-      messages: [user('a'), { role: 'assistant' as const, content: 'b' }, user('c'), { role: 'assistant' as const, content: 'd' }, user('e'), { role: 'assistant' as const, content: 'f' }, user(q)],
+      messages: [
+        user('a'),
+        { role: 'assistant' as const, content: 'b' },
+        user('c'),
+        { role: 'assistant' as const, content: 'd' },
+        user('e'),
+        { role: 'assistant' as const, content: 'f' },
+        user(q),
+      ],
     });
     await h.run(long('How do I renew my passport?'));
     await h.settle();
@@ -151,11 +164,13 @@ describe('semantic cache (offline embedder)', () => {
     const hit = await ask('How can I close my account?');
     expect(hit.ctx.meta.cacheTier).toBe('hit-semantic');
     await h.settle();
-    const res = await h.stage.adminRoutes!.find((r) => r.path === '/admin/cache/feedback')!.handler({
-      query: new URLSearchParams(),
-      body: { request_id: hit.ctx.id },
-      snapshot: h.snapshot,
-    });
+    const res = await h.stage
+      .adminRoutes!.find((r) => r.path === '/admin/cache/feedback')!
+      .handler({
+        query: new URLSearchParams(),
+        body: { request_id: hit.ctx.id },
+        snapshot: h.snapshot,
+      });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ evicted: true, tier: 'hit-semantic' });
     expect((await ask('How can I close my account?')).ctx.meta.cacheTier).toBe('miss');

@@ -21,7 +21,10 @@ describe('cache through the data plane', () => {
   const fresh = () => `Question number ${++prompt}: what is a monad?`;
 
   beforeAll(async () => {
-    fake = await startFakeOpenAI({ text: 'A monad is a monoid in the category of endofunctors.', usage: { prompt: 20, completion: 11 } });
+    fake = await startFakeOpenAI({
+      text: 'A monad is a monoid in the category of endofunctors.',
+      usage: { prompt: 20, completion: 11 },
+    });
     dp = await startTestDataPlane({ snapshot: cacheSnapshot(cachePolicy({ threshold: 0.95 }), fake.url) });
     client = new OpenAI({ baseURL: `${dp.url}/v1`, apiKey: KEY_A, maxRetries: 0 });
   }, 120_000);
@@ -29,7 +32,12 @@ describe('cache through the data plane', () => {
     await dp?.close();
     await fake?.close();
   });
-  beforeEach(() => fake.setBehavior({ text: 'A monad is a monoid in the category of endofunctors.', usage: { prompt: 20, completion: 11 } }));
+  beforeEach(() =>
+    fake.setBehavior({
+      text: 'A monad is a monoid in the category of endofunctors.',
+      usage: { prompt: 20, completion: 11 },
+    }),
+  );
 
   const admin = (path: string, body?: unknown) =>
     fetch(`${dp.url}${path}`, {
@@ -48,7 +56,12 @@ describe('cache through the data plane', () => {
   async function streamChat(content: string, includeUsage: boolean, headers: Record<string, string> = {}) {
     const { data: stream, response } = await client.chat.completions
       .create(
-        { model: 'gpt-test', messages: [{ role: 'user', content }], stream: true, stream_options: { include_usage: includeUsage } },
+        {
+          model: 'gpt-test',
+          messages: [{ role: 'user', content }],
+          stream: true,
+          stream_options: { include_usage: includeUsage },
+        },
         { headers },
       )
       .withResponse();
@@ -81,7 +94,9 @@ describe('cache through the data plane', () => {
     const s = await streamChat(q, true);
     expect(s.headers.get('x-sluice-cache')).toBe('hit-exact');
     expect(s.chunks[0]!.choices[0]!.delta.role).toBe('assistant');
-    expect(s.chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(first.data.choices[0]!.message.content);
+    expect(s.chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(
+      first.data.choices[0]!.message.content,
+    );
     const finish = s.chunks.find((c) => c.choices[0]?.finish_reason);
     expect(finish?.choices[0]?.finish_reason).toBe('stop');
     const last = s.chunks[s.chunks.length - 1]!;
@@ -110,7 +125,11 @@ describe('cache through the data plane', () => {
   it('replays tool calls as tool_call deltas', async () => {
     const q = fresh();
     fake.setBehavior({ text: '', toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { city: 'Oslo' } }] });
-    const first = await chat(q, {}, { tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] });
+    const first = await chat(
+      q,
+      {},
+      { tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] },
+    );
     expect(first.data.choices[0]!.finish_reason).toBe('tool_calls');
     await settle();
     const { data: stream, response } = await client.chat.completions
@@ -126,7 +145,8 @@ describe('cache through the data plane', () => {
     let finish: string | null = null;
     for await (const c of stream) {
       for (const tc of c.choices[0]?.delta.tool_calls ?? []) {
-        const cur = (calls[tc.index] ??= { name: '', args: '' });
+        calls[tc.index] ??= { name: '', args: '' };
+        const cur = calls[tc.index]!;
         if (tc.id) cur.id = tc.id;
         cur.name += tc.function?.name ?? '';
         cur.args += tc.function?.arguments ?? '';
@@ -165,7 +185,9 @@ describe('cache through the data plane', () => {
     await chat(q);
     await settle();
     const b = new OpenAI({ baseURL: `${dp.url}/v1`, apiKey: KEY_B, maxRetries: 0 });
-    const { response } = await b.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: q }] }).withResponse();
+    const { response } = await b.chat.completions
+      .create({ model: 'gpt-test', messages: [{ role: 'user', content: q }] })
+      .withResponse();
     expect(response.headers.get('x-sluice-cache')).toBe('miss');
   });
 

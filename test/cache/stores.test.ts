@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatResponse } from '../../common/openai-types.js';
+import { normalizeInPlace } from '../../data-plane/cache/embedders/types.js';
 import { type CacheEntry, entryBytes } from '../../data-plane/cache/entry.js';
 import { exactKey, idPrefix } from '../../data-plane/cache/exact/key.js';
 import { MemoryExactStore } from '../../data-plane/cache/exact/memory-store.js';
-import { normalizeInPlace } from '../../data-plane/cache/embedders/types.js';
 import { ScanIndex } from '../../data-plane/cache/vector-index/scan-index.js';
 import type { SemanticItem, VectorIndex } from '../../data-plane/cache/vector-index/types.js';
 import { UsearchIndex } from '../../data-plane/cache/vector-index/usearch-index.js';
@@ -46,7 +46,11 @@ describe('in-memory exact store (LRU bounded in bytes)', () => {
 
   it('expires by TTL and purges by namespace / route', async () => {
     let now = 1000;
-    const store = new MemoryExactStore(1 << 20, () => {}, () => now);
+    const store = new MemoryExactStore(
+      1 << 20,
+      () => {},
+      () => now,
+    );
     await store.set(entry(1), 500);
     now += 501;
     expect(await store.get(entry(1).id)).toBeNull();
@@ -108,7 +112,8 @@ describe.each([
   it('is bounded (oldest evicted), skips expired items, removes by entry and purges', async () => {
     let evictions = 0;
     const index = make(() => evictions++);
-    for (let i = 0; i < 55; i++) await index.add(item(`a${i}`, 's', { expiresAt: i === 54 ? 10 : 1e15 }), randomUnit(i + 1, 16));
+    for (let i = 0; i < 55; i++)
+      await index.add(item(`a${i}`, 's', { expiresAt: i === 54 ? 10 : 1e15 }), randomUnit(i + 1, 16));
     expect(await index.size()).toBe(50);
     expect(evictions).toBe(5);
     expect((await index.search('s', randomUnit(1, 16), 1, 0))[0]?.item.id).not.toBe('a0');

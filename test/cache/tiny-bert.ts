@@ -89,7 +89,8 @@ export async function writeTinyBert(dir: string, seed = 7): Promise<void> {
       { name: 'axis', i: -1 },
       { name: 'epsilon', f: 1e-12 },
     ]);
-  const linear = (x: string, w: string, b: string, out: string) => op('Add', [op('MatMul', [x, w], `${out}_mm`), b], out);
+  const linear = (x: string, w: string, b: string, out: string) =>
+    op('Add', [op('MatMul', [x, w], `${out}_mm`), b], out);
 
   // Embeddings: word + position + token type, then LayerNorm.
   const we = op('Gather', ['word_emb', 'input_ids'], 'we');
@@ -105,7 +106,11 @@ export async function writeTinyBert(dir: string, seed = 7): Promise<void> {
   const k = split(linear(x0, 'Wk', 'bk', 'k'), [0, 2, 3, 1], 'kh');
   const v = split(linear(x0, 'Wv', 'bv', 'v'), [0, 2, 1, 3], 'vh');
   const scores = op('Mul', [op('MatMul', [q, k], 'qk'), 'scale'], 'scores');
-  const maskF = op('Unsqueeze', [op('Cast', ['attention_mask'], 'mask_f', [{ name: 'to', i: 1 }]), 'mask_axes'], 'mask4');
+  const maskF = op(
+    'Unsqueeze',
+    [op('Cast', ['attention_mask'], 'mask_f', [{ name: 'to', i: 1 }]), 'mask_axes'],
+    'mask4',
+  );
   const maskAdd = op('Mul', [op('Sub', ['one_f', maskF], 'mask_inv'), 'neg_big'], 'mask_add');
   const probs = op('Softmax', [op('Add', [scores, maskAdd], 'scores_m')], 'probs', [{ name: 'axis', i: -1 }]);
   const ctxh = op('Transpose', [op('MatMul', [probs, v], 'ctx_h')], 'ctx_t', [{ name: 'perm', ints: [0, 2, 1, 3] }]);
@@ -116,7 +121,10 @@ export async function writeTinyBert(dir: string, seed = 7): Promise<void> {
   const ff = linear(x1, 'W1', 'b1', 'ff');
   const gelu = op(
     'Mul',
-    [op('Mul', [ff, 'half'], 'ff_half'), op('Add', ['one_f', op('Erf', [op('Div', [ff, 'sqrt2'], 'ff_s')], 'ff_erf')], 'ff_1p')],
+    [
+      op('Mul', [ff, 'half'], 'ff_half'),
+      op('Add', ['one_f', op('Erf', [op('Div', [ff, 'sqrt2'], 'ff_s')], 'ff_erf')], 'ff_1p'),
+    ],
     'gelu',
   );
   const ff2 = linear(gelu, 'W2', 'b2', 'ff2');
@@ -183,11 +191,21 @@ function tokenizerJson() {
       normalized: false,
       special: true,
     })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },

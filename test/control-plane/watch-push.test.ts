@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../control-plane/cli/main.js';
 import { compileConfigDir } from '../../control-plane/compile/index.js';
 import { type ControlPlaneHandle, startControlPlane } from '../../control-plane/server/index.js';
 import { copyExamples, edit } from './helpers.js';
@@ -149,6 +150,36 @@ describe('control plane watch and push', () => {
       await client.waitFor(() => client.applied === snapshot.version);
       expect(cp.current()!.version).toBe(snapshot.version);
     } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('sluice apply pushes a folder and sluice status shows every replica\'s ACKed version', async () => {
+    const other = await copyExamples();
+    const out: string[] = [];
+    const { log, error } = console;
+    console.log = (...a: unknown[]) => out.push(a.join(' '));
+    console.error = (...a: unknown[]) => out.push(a.join(' '));
+    process.env.SLUICE_ADMIN_TOKEN = ADMIN;
+    try {
+      await edit(join(other.dir, 'routes.yaml'), 'weight: 80', 'weight: 70');
+      const client = clients[0];
+      expect(await main(['apply', other.dir, '--control-plane', cp.url])).toBe(0);
+      const version = cp.current()!.version;
+      expect(cp.current()!.routes['chat-default'].targets[0].weight).toBe(70);
+      await client.waitFor(() => client.applied === version);
+      await until(status, (b) => b.dataPlanes.find((d) => d.replicaId === 'dp-1')?.ackedVersion === version);
+      out.length = 0;
+      // dp-picky NACKed and dp-current was never sent the new version: not all in sync → exit 1.
+      expect(await main(['status', '--control-plane', cp.url])).toBe(1);
+      const text = out.join('\n');
+      expect(text).toContain(`current version: ${version} (from apply)`);
+      expect(text).toMatch(new RegExp(`dp-1\\s+yes\\s+${version}\\s+yes`));
+      expect(text).toContain('snapshot references unknown provider type');
+    } finally {
+      console.log = log;
+      console.error = error;
+      delete process.env.SLUICE_ADMIN_TOKEN;
       await other.cleanup();
     }
   });

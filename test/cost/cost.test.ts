@@ -97,7 +97,13 @@ describe('dated prices', () => {
   const NOON = Date.UTC(2025, 2, 11, 12);
   const pricing = {
     'fake/gpt-4o-mini': [
-      { effectiveFrom: Date.UTC(2024, 0, 1), inputPico: 150_000, outputPico: 600_000, cachedInputPico: 75_000, cacheWritePico: 0 },
+      {
+        effectiveFrom: Date.UTC(2024, 0, 1),
+        inputPico: 150_000,
+        outputPico: 600_000,
+        cachedInputPico: 75_000,
+        cacheWritePico: 0,
+      },
       { effectiveFrom: MIDNIGHT, inputPico: 100_000, outputPico: 400_000, cachedInputPico: 50_000, cacheWritePico: 0 },
       { effectiveFrom: NOON, inputPico: 80_000, outputPico: 320_000, cachedInputPico: 40_000, cacheWritePico: 0 },
     ],
@@ -119,7 +125,13 @@ describe('dated prices', () => {
       ctx.meta.provider = 'fake';
       ctx.meta.upstreamModel = 'gpt-4o-mini';
       ctx.meta.cacheTier = 'miss';
-      ctx.meta.usage = { promptTokens: 1000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1000, source: 'provider' };
+      ctx.meta.usage = {
+        promptTokens: 1000,
+        cachedInputTokens: 0,
+        cacheWriteTokens: 0,
+        outputTokens: 1000,
+        source: 'provider',
+      };
       return requestCost(ctx);
     };
     // A request that arrived a millisecond before noon keeps the morning price even though the
@@ -134,7 +146,13 @@ describe('dated prices', () => {
     ctx.meta.provider = 'fake';
     ctx.meta.upstreamModel = 'gpt-4o-mini';
     ctx.meta.cacheTier = 'hit-exact';
-    ctx.meta.usage = { promptTokens: 1000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 1000, source: 'provider' };
+    ctx.meta.usage = {
+      promptTokens: 1000,
+      cachedInputTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 1000,
+      source: 'provider',
+    };
     expect(requestCost(ctx)).toMatchObject({ pico: 0, micros: 0 });
     expect(cacheSavedPico(ctx)).toBe(400_000_000);
   });

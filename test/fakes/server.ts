@@ -153,11 +153,10 @@ export async function startFakeServer(mod: ProviderModule): Promise<FakeServer> 
       await sleep(10);
       res.socket?.destroy();
     };
+    // The prelude (OpenAI role chunk, Anthropic message_start…) goes out at once, like the real
+    // providers; chunkDelayMs paces the content deltas after the first one.
     let first = true;
-    for (const ev of reply.prelude) {
-      await write(ev, !first);
-      first = false;
-    }
+    for (const ev of reply.prelude) await write(ev, false);
     let n = 0;
     for (const ev of reply.content) {
       if (b.resetAfterChunks !== undefined && n >= b.resetAfterChunks) {

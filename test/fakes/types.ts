@@ -53,7 +53,7 @@ export interface FakeBehavior {
   headersDelayMs?: number;
   /** Stream: delay after the headers before the first event. JSON: delay before the response. */
   firstChunkDelayMs?: number;
-  /** Stream: delay between events. */
+  /** Stream: delay between content deltas (the prelude, e.g. message_start, is sent at once). */
   chunkDelayMs?: number;
   /** Stream: destroy the socket after this many content deltas (text or tool-argument events). */
   resetAfterChunks?: number;

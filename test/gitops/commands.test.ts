@@ -28,6 +28,11 @@ const hasPlan = existsSync(join(REPO_ROOT, 'control-plane', 'cli', 'commands', '
 const hasApply =
   existsSync(join(REPO_ROOT, 'control-plane', 'cli', 'commands', 'apply.ts')) &&
   existsSync(join(REPO_ROOT, 'control-plane', 'cli', 'commands', 'control-plane.ts'));
+/**
+ * Each `sluice` run starts a fresh Node + tsx process (seconds on a loaded 2-core machine), so
+ * these tests get generous timeouts.
+ */
+const SLOW = { timeout: 180_000 };
 /** examples/config's demo admin token (its sha256 is in org.yaml's admin_key_hashes). */
 const DEMO_ADMIN_TOKEN = 'sk-sluice-demo-admin';
 
@@ -58,7 +63,7 @@ function runLine(c: SluiceCommand, cwd: string, extraContext: Record<string, str
     ...extraEnv,
     PATH: `${binDir}:${process.env.PATH}`,
   };
-  return spawnSync('bash', ['-e', '-c', c.line], { cwd, env, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync('bash', ['-e', '-c', c.line], { cwd, env, encoding: 'utf8', timeout: 120_000 });
 }
 
 /**
@@ -113,7 +118,7 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasValidate)('workflow `sluice validate` as written', () => {
+describe.skipIf(!hasValidate)('workflow `sluice validate` as written', SLOW, () => {
   it('passes on examples/config with no annotations', () => {
     const r = runLine(command('plan', 'validate'), work);
     expect(r.status, r.stderr + r.stdout).toBe(0);
@@ -130,7 +135,7 @@ describe.skipIf(!hasValidate)('workflow `sluice validate` as written', () => {
   });
 });
 
-describe.skipIf(!hasPlan)('workflow `sluice plan` as written', () => {
+describe.skipIf(!hasPlan)('workflow `sluice plan` as written', SLOW, () => {
   it('plans against origin/main (no change) and writes plan.md', () => {
     const r = runLine(command('plan', 'plan'), work);
     expect(r.status, r.stderr).toBe(0);
@@ -151,7 +156,7 @@ describe.skipIf(!hasPlan)('workflow `sluice plan` as written', () => {
   });
 });
 
-describe.skipIf(!(hasApply && hasPlan))('workflow `sluice apply` as written', () => {
+describe.skipIf(!(hasApply && hasPlan))('workflow `sluice apply` as written', SLOW, () => {
   let cp: ChildProcess | null = null;
   afterAll(() => {
     if (cp && cp.exitCode === null) cp.kill('SIGTERM');

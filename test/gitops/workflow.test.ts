@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluateEnv, loadWorkflow, scriptLines, sluiceCommands, type WorkflowStep } from './workflow.js';
 
 const wf = loadWorkflow();
+/** A GitHub Actions expression as it appears in the YAML, e.g. gh('github.base_ref'). */
+const gh = (expr: string) => `\${{ ${expr} }}`;
 const step = (job: string, pred: (s: WorkflowStep) => boolean) => {
   const s = wf.jobs[job].steps.find(pred);
   if (!s) throw new Error(`no such step in ${job}`);
@@ -31,7 +33,7 @@ describe('example GitOps workflow', () => {
     expect(planStep.run?.trim()).toBe(
       'sluice plan --base "origin/$BASE_REF" "$SLUICE_CONFIG_DIR" --format markdown > plan.md',
     );
-    expect(planStep.env).toEqual({ BASE_REF: '${{ github.base_ref }}' });
+    expect(planStep.env).toEqual({ BASE_REF: gh('github.base_ref') });
     // The steps run in this order.
     const order = plan.steps.map((s) => s.uses?.split('@')[0] ?? s.run?.split(' ').slice(0, 2).join(' '));
     expect(order).toEqual([
@@ -52,8 +54,8 @@ describe('example GitOps workflow', () => {
       'sluice apply "$SLUICE_CONFIG_DIR" --control-plane "$SLUICE_CONTROL_PLANE_URL" --revision "$GITHUB_SHA"',
     );
     expect(s.env).toEqual({
-      SLUICE_CONTROL_PLANE_URL: '${{ vars.SLUICE_CONTROL_PLANE_URL }}',
-      SLUICE_ADMIN_TOKEN: '${{ secrets.SLUICE_ADMIN_TOKEN }}',
+      SLUICE_CONTROL_PLANE_URL: gh('vars.SLUICE_CONTROL_PLANE_URL'),
+      SLUICE_ADMIN_TOKEN: gh('secrets.SLUICE_ADMIN_TOKEN'),
     });
     expect(apply.concurrency).toEqual({ group: 'sluice-apply', 'cancel-in-progress': false });
   });
@@ -91,7 +93,7 @@ describe('example GitOps workflow', () => {
       'sluice plan --base x dir',
       'echo done',
     ]);
-    expect(() => evaluateEnv({ X: '${{ fromJSON(x) }}' }, {})).toThrow(/unsupported expression/);
+    expect(() => evaluateEnv({ X: gh('fromJSON(x)') }, {})).toThrow(/unsupported expression/);
   });
 });
 

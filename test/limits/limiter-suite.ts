@@ -159,6 +159,17 @@ export function limiterSuite(name: string, factory: LimiterFactory): void {
       expect(charged).toMatchObject({ spentMicros: 700, reservedMicros: 0, inFlight: 0 });
     });
 
+    it('reconcile is idempotent: a retried reconcile never charges twice', async () => {
+      const l = await factory.make();
+      const scope = freshScope();
+      const nodes = chain(scope, { key: { budgetMicros: 10_000 } });
+      const a = await reserveOk(l, req(scope, nodes, { micros: 500 }));
+      await l.reconcile(a, { tokens: 10, micros: 400 }, T0 + 1, []);
+      await l.reconcile(a, { tokens: 10, micros: 400 }, T0 + 2, []);
+      const [key] = await l.status(scope, [nodes[0]!], T0 + 3);
+      expect(key).toMatchObject({ spentMicros: 400, reservedMicros: 0, tokensLastMinute: 10 });
+    });
+
     it('overage: actual above the reservation is charged in full, then the node is locked', async () => {
       const l = await factory.make();
       const scope = freshScope();

@@ -103,7 +103,13 @@ describe('accounting stage: one event per request', () => {
       stage.run(limited, async () => Promise.reject(rateLimited('over budget', 'budget_exceeded', {}))),
     ).rejects.toBeInstanceOf(GatewayError);
     const [a, b] = [await eventOf(anon), await eventOf(limited)];
-    expect(a).toMatchObject({ status: 'rejected', http_status: 401, error_code: 'invalid_api_key', key: '', cost_pico: 0 });
+    expect(a).toMatchObject({
+      status: 'rejected',
+      http_status: 401,
+      error_code: 'invalid_api_key',
+      key: '',
+      cost_pico: 0,
+    });
     expect(a.route).toBe('gpt-test');
     expect(b).toMatchObject({ status: 'rejected', http_status: 429, error_code: 'budget_exceeded', key: 'search-dev' });
   });
@@ -138,7 +144,12 @@ describe('accounting stage: one event per request', () => {
       return { type: 'json', status: 200, body: {} };
     });
     // Saved: 1000 × 150 000 + 100 × 600 000 pico.
-    expect(await eventOf(ctx)).toMatchObject({ status: 'cached', cost_pico: 0, cost_micros: 0, saved_pico: 210_000_000 });
+    expect(await eventOf(ctx)).toMatchObject({
+      status: 'cached',
+      cost_pico: 0,
+      cost_micros: 0,
+      saved_pico: 210_000_000,
+    });
     const given = makeCtx();
     await stage.run(given, async () => {
       answered(given, 10, 10);
@@ -214,7 +225,7 @@ describe('accounting stage: one event per request', () => {
     expect(await eventOf(ctx)).toMatchObject({ status: 'ok', queue_id: 'q-1', http_status: 202, prompt_tokens: 100 });
   });
 
-  it('records a queued request through the queue\'s settlement hook (failed run and expiry)', async () => {
+  it("records a queued request through the queue's settlement hook (failed run and expiry)", async () => {
     const { emitQueuedSettled } = await import('../../data-plane/queue/events.js');
     const queuedRun = async (ctx: RequestContext): Promise<Outcome> => {
       ctx.meta.status = 'queued';

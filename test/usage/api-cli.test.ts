@@ -2,8 +2,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../control-plane/cli/main.js';
-import { createClickHouseSink } from '../../data-plane/usage/clickhouse/sink.js';
 import { connectClickHouse, parseClickHouseUrl } from '../../data-plane/usage/clickhouse/schema.js';
+import { createClickHouseSink } from '../../data-plane/usage/clickhouse/sink.js';
 import type { UsageEvent } from '../../data-plane/usage/event.js';
 import { parseUsageQuery } from '../../data-plane/usage/query/parse.js';
 import { createUsageQueryService, type UsageQueryService } from '../../data-plane/usage/query/service.js';
@@ -113,7 +113,13 @@ describe('usage API on generated data', () => {
 
   it('filters by tag and key, groups by tag', async () => {
     const q = parseUsageQuery(
-      new URLSearchParams({ from: String(FROM), to: String(TO), tag: 'env=prod', team: 'ads', group_by: 'key,tag:env' }),
+      new URLSearchParams({
+        from: String(FROM),
+        to: String(TO),
+        tag: 'env=prod',
+        team: 'ads',
+        group_by: 'key,tag:env',
+      }),
     );
     for (const svc of [sqlite, clickhouse]) {
       const r = await svc.query(q);
@@ -133,7 +139,9 @@ describe('usage API on generated data', () => {
       headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
     });
     expect(bad.status).toBe(400);
-    const res = await fetch(`${dp.url}/v1/usage?${query}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    const res = await fetch(`${dp.url}/v1/usage?${query}`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
     expect(res.status).toBe(200);
     checkGrouped((await res.json()) as UsageResult);
 
@@ -195,14 +203,18 @@ describe('sluice reconcile', () => {
       const [date, provider, model] = k.split('|');
       return { date, provider, model, pico: v.pico };
     });
-    const usd = (pico: bigint) => `${pico / 1_000_000_000_000n}.${(pico % 1_000_000_000_000n).toString().padStart(12, '0')}`;
+    const usd = (pico: bigint) =>
+      `${pico / 1_000_000_000_000n}.${(pico % 1_000_000_000_000n).toString().padStart(12, '0')}`;
     // Clean invoice (alternative header spellings, quoted fields, within 0.5%).
     const clean = [
       'Usage Date,Vendor,Model Name,Amount',
       ...rows.map((r) => `${r.date},"${r.provider}",${r.model},"${usd((r.pico * 1005n) / 1000n)}"`),
     ].join('\n');
     // One line 2% above our figure.
-    const skewed = ['date,provider,model,cost_usd', ...rows.map((r, i) => `${r.date},${r.provider},${r.model},${usd(i === 3 ? (r.pico * 102n) / 100n : r.pico)}`)].join('\n');
+    const skewed = [
+      'date,provider,model,cost_usd',
+      ...rows.map((r, i) => `${r.date},${r.provider},${r.model},${usd(i === 3 ? (r.pico * 102n) / 100n : r.pico)}`),
+    ].join('\n');
     await writeFile(join(dir, 'clean.csv'), clean);
     await writeFile(join(dir, 'skewed.csv'), skewed);
     const db = join(dp.dataDir, 'usage.sqlite');
@@ -222,7 +234,10 @@ describe('sluice reconcile', () => {
     log.mockRestore();
     expect(okCode).toBe(0);
     expect(badCode).toBe(1);
-    const report = JSON.parse(out[out.length - 1]!) as { flagged: number; lines: { flagged: boolean; date: string; model: string }[] };
+    const report = JSON.parse(out[out.length - 1]!) as {
+      flagged: number;
+      lines: { flagged: boolean; date: string; model: string }[];
+    };
     expect(report.flagged).toBe(1);
     const flagged = report.lines.find((l) => l.flagged)!;
     expect(`${flagged.date}|${flagged.model}`).toBe(`${rows[3]!.date}|${rows[3]!.model}`);

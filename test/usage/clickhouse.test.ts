@@ -50,7 +50,7 @@ async function traffic(stage: AccountingStage, n: number, ids: string[]): Promis
   }
 }
 
-async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function waitFor(check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return;
@@ -65,7 +65,8 @@ describe('ClickHouse sink (real server)', () => {
     let stage = await openStage();
     await traffic(stage, 100, ids);
     await stage.recorder.drain();
-    const count = async () => Number((await select<{ n: string }>(`SELECT count() AS n FROM ${DB}.usage_events FINAL`))[0]!.n);
+    const count = async () =>
+      Number((await select<{ n: string }>(`SELECT count() AS n FROM ${DB}.usage_events FINAL`))[0]!.n);
     expect(await count()).toBe(100);
 
     // Outage in the middle of traffic: batches spool to disk.
@@ -110,11 +111,13 @@ describe('ClickHouse sink (real server)', () => {
     );
     expect(roll).toEqual(raw);
     await stage.close();
-  });
+  }, 90_000);
 
   it('a replayed batch that was already stored (lost ack / crash before spool cleanup) is not counted twice', async () => {
     const stage = await openStage();
-    const events = Array.from({ length: 5 }, (_, i) => makeEvent({ ts_ms: Date.now() - i * 1000, cost_pico: 1_000_000 }));
+    const events = Array.from({ length: 5 }, (_, i) =>
+      makeEvent({ ts_ms: Date.now() - i * 1000, cost_pico: 1_000_000 }),
+    );
     for (const e of events) stage.recorder.record(e);
     await stage.recorder.drain();
     await stage.close();
@@ -127,7 +130,9 @@ describe('ClickHouse sink (real server)', () => {
     await again.recorder.drain();
     expect(again.recorder.status().find((s) => s.sink === 'clickhouse')).toMatchObject({ spooledBatches: 0 });
     const inList = events.map((e) => `'${e.request_id}'`).join(',');
-    const [raw] = await select<{ n: string }>(`SELECT count() AS n FROM ${DB}.usage_events WHERE request_id IN (${inList})`);
+    const [raw] = await select<{ n: string }>(
+      `SELECT count() AS n FROM ${DB}.usage_events WHERE request_id IN (${inList})`,
+    );
     expect(Number(raw!.n)).toBe(5);
     await again.close();
   });

@@ -75,7 +75,13 @@ export function answered(ctx: RequestContext, prompt = 100, output = 20, cached 
   ctx.meta.upstreamModel = 'gpt-4o-mini';
   ctx.meta.attempts = 1;
   ctx.meta.cacheTier = 'miss';
-  ctx.meta.usage = { promptTokens: prompt, cachedInputTokens: cached, cacheWriteTokens: 0, outputTokens: output, source: 'provider' };
+  ctx.meta.usage = {
+    promptTokens: prompt,
+    cachedInputTokens: cached,
+    cacheWriteTokens: 0,
+    outputTokens: output,
+    source: 'provider',
+  };
 }
 
 /** A complete usage event with sensible defaults, for sink and query tests. */

@@ -1,5 +1,5 @@
 /** A TCP forwarder whose reachability a test can switch off and on (a sink outage on demand). */
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface SwitchableProxy {
   url: string;

@@ -125,7 +125,13 @@ Exit status: 0 ok, 1 the data plane refused or could not be reached, 2 bad usage
       const requestId = values['request-id'];
       const entryId = values['entry-id'];
       if (!requestId === !entryId) throw new UsageError('pass exactly one of --request-id or --entry-id');
-      const r = await call(url, token, 'POST', '/admin/cache/feedback', requestId ? { request_id: requestId } : { entry_id: entryId });
+      const r = await call(
+        url,
+        token,
+        'POST',
+        '/admin/cache/feedback',
+        requestId ? { request_id: requestId } : { entry_id: entryId },
+      );
       if (!r.ok) return fail(r.message);
       const b = r.body as { entry_id: string; tier: string };
       console.log(`evicted ${b.entry_id} (${b.tier}); counted as a false positive`);

@@ -105,7 +105,18 @@ Exit status: 0 ok, 1 the usage API refused or could not be reached, 2 bad usage.
     );
     const source = parseSource({ 'usage-url': values.url, 'admin-token': values['admin-token'], db: values.db });
     const params = new URLSearchParams();
-    for (const name of ['from', 'to', 'key', 'team', 'org', 'model', 'provider', 'route', 'granularity', 'limit'] as const) {
+    for (const name of [
+      'from',
+      'to',
+      'key',
+      'team',
+      'org',
+      'model',
+      'provider',
+      'route',
+      'granularity',
+      'limit',
+    ] as const) {
       const v = values[name];
       if (v !== undefined) params.set(name, v);
     }

@@ -49,7 +49,10 @@ export class EmbedderRegistry {
         },
         (err: unknown) => {
           this.failed.set(key, { error: err instanceof Error ? err.message : String(err), at: Date.now() });
-          this.logger.error({ err, embedder: settings.type }, 'cache embedder failed to load; semantic tier off for it');
+          this.logger.error(
+            { err, embedder: settings.type },
+            'cache embedder failed to load; semantic tier off for it',
+          );
           this.loading.delete(key); // a later snapshot/request may retry
           return null;
         },

@@ -79,7 +79,7 @@ export async function convertWinkJson(jsonPath: string, maxWords: number): Promi
   found.sort((a, b) => a.rank - b.rank);
   const kept = found.slice(0, maxWords);
   const vectors = new Float32Array(kept.length * dims);
-  kept.forEach((k, i) => vectors.set(k.vec, i * dims));
+  for (let i = 0; i < kept.length; i++) vectors.set(kept[i]!.vec, i * dims);
   return { dims, words: kept.map((k) => k.word), ranks: Uint32Array.from(kept.map((k) => k.rank)), vectors };
 }
 

@@ -37,7 +37,12 @@ export interface ExactKey {
 }
 
 /** SHA-256 over the canonical encoding of namespace, route, kind and every semantic body field. */
-export function exactKey(kind: CacheKind, namespace: string, route: string, body: ChatRequest | EmbeddingsRequest): ExactKey {
+export function exactKey(
+  kind: CacheKind,
+  namespace: string,
+  route: string,
+  body: ChatRequest | EmbeddingsRequest,
+): ExactKey {
   const hash = sha256Hex(canonicalJson({ v: 1, kind, ns: namespace, route, body: semanticBody(body) }));
   return { id: `${shortTag(namespace)}-${shortTag(route)}-${hash}`, namespace, route };
 }

@@ -3,13 +3,13 @@
 /** Words that start prompts capitalized without being names (question words, imperatives, pronouns). */
 export const COMMON_STARTERS: ReadonlySet<string> = new Set(
   (
-    'a an the this that these those there here it its i i\'m i\'d i\'ve my me we our us you your he she they them ' +
-    'his her their what what\'s whats which who whom whose when where why how is are was were be been am do does ' +
+    "a an the this that these those there here it its i i'm i'd i've my me we our us you your he she they them " +
+    "his her their what what's whats which who whom whose when where why how is are was were be been am do does " +
     'did done can could would should will shall may might must have has had please kindly hi hello hey ok okay so ' +
     'and or but if then also now just tell give show write explain describe list summarize summarise translate ' +
     'find make create generate help compare define name suggest recommend provide convert calculate compute ' +
-    'check fix rewrite draft outline plan teach let lets let\'s any some all each every no not yes in on at for ' +
-    'from to of with about by as into over after before during between why\'s how\'s where\'s who\'s is it ' +
+    "check fix rewrite draft outline plan teach let lets let's any some all each every no not yes in on at for " +
+    "from to of with about by as into over after before during between why's how's where's who's is it " +
     'should could would can will does do did are was were quick short brief simple best good great new old'
   ).split(/\s+/),
 );
@@ -84,9 +84,9 @@ export const NUMBER_WORDS: Readonly<Record<string, number>> = {
 
 /** Calendar and relative-date words: "today" must not answer "tomorrow". */
 export const DATE_WORDS: ReadonlySet<string> = new Set(
+  // "may", "march", "sat", "sun", "wed", "fall", "spring" are left out: as common words they would
+  // block paraphrases; capitalized mid-sentence they are caught as entities anyway.
   (
-    // "may", "march", "sat", "sun", "wed", "fall", "spring" are left out: as common words they would
-    // block paraphrases; capitalized mid-sentence they are caught as entities anyway.
     'january february april june july august september october november december ' +
     'jan feb mar apr jun jul aug sep sept oct nov dec ' +
     'monday tuesday wednesday thursday friday saturday sunday tue tues thu thur thurs fri ' +
@@ -95,7 +95,14 @@ export const DATE_WORDS: ReadonlySet<string> = new Set(
 );
 
 /** Words that turn the following period into a date reference ("next week", "last year"). */
-export const RELATIVE_DATE_MODIFIERS: ReadonlySet<string> = new Set(['next', 'last', 'previous', 'this', 'coming', 'past']);
+export const RELATIVE_DATE_MODIFIERS: ReadonlySet<string> = new Set([
+  'next',
+  'last',
+  'previous',
+  'this',
+  'coming',
+  'past',
+]);
 export const PERIOD_WORDS: ReadonlySet<string> = new Set([
   'day',
   'days',

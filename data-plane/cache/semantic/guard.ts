@@ -42,8 +42,7 @@ export type GuardResult = { ok: true } | { ok: false; reason: 'entity' | 'number
 const DATE_PATTERN = /\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/g;
 const URL_OR_EMAIL = /\bhttps?:\/\/\S+|\b[\w.+-]+@[\w-]+\.[\w.-]+/g;
 const QUOTED = /["“]([^"”\n]{1,120})["”]/g;
-const TOKEN =
-  /\d[\d,]*(?:\.\d+)?(?:%|[\p{L}°µ]+)?|[\p{L}][\p{L}\p{N}]*(?:['’-][\p{L}\p{N}]+)*|[.!?;:\n]/gu;
+const TOKEN = /\d[\d,]*(?:\.\d+)?(?:%|[\p{L}°µ]+)?|[\p{L}][\p{L}\p{N}]*(?:['’-][\p{L}\p{N}]+)*|[.!?;:\n]/gu;
 
 const isBoundary = (t: string) => /^[.!?;:\n]$/.test(t);
 const isCapitalized = (t: string) => /^\p{Lu}/u.test(t);
@@ -126,7 +125,8 @@ export function extractFacts(text: string): PromptFacts {
     // Number words, combined across a run ("two hundred", "a dozen").
     const wordValue = numberWordValue(lower);
     if (wordValue !== null) {
-      pendingNumber = pendingNumber === null ? wordValue : wordValue >= 100 ? pendingNumber * wordValue : pendingNumber + wordValue;
+      pendingNumber =
+        pendingNumber === null ? wordValue : wordValue >= 100 ? pendingNumber * wordValue : pendingNumber + wordValue;
       const nextIsNumberWord = next !== undefined && numberWordValue(next) !== null;
       if (!nextIsNumberWord) {
         const unit = next && /^\p{L}/u.test(next) && !NOT_UNITS.has(next) ? next : null;

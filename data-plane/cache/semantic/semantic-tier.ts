@@ -58,7 +58,15 @@ export class SemanticTier {
     const started = process.hrtime.bigint();
     const vector = await embedder.embed(q.text);
     const facts = extractFacts(q.text);
-    const pending: SemanticPending = { scope: q.scope, text: q.text, vector, facts, namespace, route, dims: vector.length };
+    const pending: SemanticPending = {
+      scope: q.scope,
+      text: q.text,
+      vector,
+      facts,
+      namespace,
+      route,
+      dims: vector.length,
+    };
     if (!read) return { type: 'miss', pending };
     try {
       const index = await this.indexFor(vector.length);

@@ -41,7 +41,10 @@ export class LocalItems {
   matching(match: { namespace: string | null; route: string | null }): string[] {
     const out: string[] = [];
     for (const item of this.byId.values()) {
-      if ((match.namespace === null || item.namespace === match.namespace) && (match.route === null || item.route === match.route)) {
+      if (
+        (match.namespace === null || item.namespace === match.namespace) &&
+        (match.route === null || item.route === match.route)
+      ) {
         out.push(item.id);
       }
     }

@@ -75,7 +75,9 @@ export class QdrantIndex implements VectorIndex {
     };
     await this.client.upsert(this.collection, {
       wait: true,
-      points: [{ id: pointId(item.id), vector: Array.from(vector), payload: payload as unknown as Record<string, unknown> }],
+      points: [
+        { id: pointId(item.id), vector: Array.from(vector), payload: payload as unknown as Record<string, unknown> },
+      ],
     });
   }
 

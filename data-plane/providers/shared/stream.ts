@@ -64,6 +64,8 @@ export class SseUpstreamStream implements UpstreamStream {
       for await (const buf of body) {
         for (const ev of parser.push(buf as Buffer)) {
           if (translator.done) continue;
+          // Aborted while the consumer held a chunk: stop before yielding the rest of this buffer.
+          if (attempt.signal.aborted) attempt.throwIfAborted(yielded);
           translator.onEvent(ev, out, yielded);
           if (out.length > 0) {
             if (!yielded) {

@@ -38,7 +38,9 @@ export async function handleBurn(
   if (!snapshot) {
     return {
       status: 503,
-      body: { error: { message: 'no snapshot loaded yet', type: 'service_unavailable', code: 'no_snapshot', param: null } },
+      body: {
+        error: { message: 'no snapshot loaded yet', type: 'service_unavailable', code: 'no_snapshot', param: null },
+      },
     };
   }
   const nodes = query

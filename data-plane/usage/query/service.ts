@@ -102,7 +102,11 @@ export function createUsageQueryService(opts: UsageQueryOptions): UsageQueryServ
     async burn(snapshot, o = {}) {
       const now = o.now ?? Date.now();
       const windowMs = o.windowMs ?? 3_600_000;
-      const ids = o.nodes ?? Object.values(snapshot.nodes).filter((n) => n.budget).map((n) => n.id);
+      const ids =
+        o.nodes ??
+        Object.values(snapshot.nodes)
+          .filter((n) => n.budget)
+          .map((n) => n.id);
       const nodes: BurnNode[] = [];
       for (const id of ids) {
         const node = snapshot.nodes[id];

@@ -19,12 +19,18 @@ export interface Dialect {
   timeIndex(from: number, to: number): string | null;
 }
 
+/** Pushes a bound parameter and returns its placeholder. */
+function bind(params: unknown[], value: unknown): string {
+  params.push(value);
+  return '?';
+}
+
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
-  str: (v, p) => (p.push(v), '?'),
-  int: (v, p) => (p.push(v), '?'),
+  str: (v, p) => bind(p, v),
+  int: (v, p) => bind(p, v),
   div: (e, by) => `(${e} / ${by})`,
-  tag: (name, p) => (p.push(`$."${name}"`), `COALESCE(json_extract(tags, ?), '')`),
+  tag: (name, p) => `COALESCE(json_extract(tags, ${bind(p, `$."${name}"`)}), '')`,
   table: 'usage_events',
   timeIndex: () => null,
 };

@@ -58,7 +58,11 @@ export function parseCsv(text: string): string[][] {
 
 /** "$1,234.5" → 1234500000000000n pico-dollars, exactly (up to 12 decimals; negative = credit). */
 export function usdToPico(text: string): bigint {
-  const t = text.trim().replace(/^\$/, '').replace(/,/g, '').replace(/^(-?)\$/, '$1');
+  const t = text
+    .trim()
+    .replace(/^\$/, '')
+    .replace(/,/g, '')
+    .replace(/^(-?)\$/, '$1');
   const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(t);
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new InvoiceFormatError(`"${text}" is not a USD amount`);
   const frac = m[3] ?? '';
