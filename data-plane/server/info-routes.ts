@@ -44,7 +44,6 @@ export function serveReady(ex: Exchange, deps: ServerDeps): void {
 }
 
 export function serveMetrics(ex: Exchange, deps: ServerDeps): void {
-  ex.onAbort(() => {});
   metricsRegistry.metrics().then(
     (text) => ex.send(200, metricsRegistry.contentType, text),
     (err: unknown) => {

@@ -6,61 +6,19 @@
 import { countTextTokens } from '../../../common/tokens.js';
 import { pick, type Rng } from './prng.js';
 
-const WORDS = [
-  'the',
-  'gateway',
-  'routes',
-  'each',
-  'request',
-  'to',
-  'a',
-  'healthy',
-  'provider',
-  'and',
-  'records',
-  'its',
-  'cost',
-  'in',
-  'exact',
-  'units',
-  'while',
-  'streaming',
-  'tokens',
-  'back',
-  'quickly',
-  'this',
-  'simulated',
-  'model',
-  'answers',
-  'deterministically',
-  'so',
-  'that',
-  'tests',
-  'and',
-  'demos',
-  'stay',
-  'repeatable',
-  'budgets',
-  'limits',
-  'cache',
-  'hits',
-  'save',
-  'money',
-  'latency',
-  'matters',
-  'for',
-  'every',
-  'user',
-  'with',
-  'fallback',
-  'retries',
-  'keep',
-  'service',
-  'available',
-  'when',
-  'upstreams',
-  'fail',
+const SENTENCES = [
+  'Here is a short answer based on what you asked.',
+  'This reply comes from the simulated provider, so no real model was called.',
+  'The same request always produces the same text, which keeps tests and demos repeatable.',
+  'Latency, reply length and error rate come from the provider settings in the config.',
+  'Budgets, rate limits, caching and cost records apply exactly as they would for a real provider.',
+  'Each piece of this reply is streamed as its own chunk to mimic token-by-token output.',
+  'In a real deployment this text would come from the upstream model.',
+  'Let me know if you would like more detail on any part of this.',
 ] as const;
+
+/** Words for schema-shaped string values. */
+const WORDS = ['alpha', 'bravo', 'delta', 'river', 'gate', 'harbor', 'signal', 'amber', 'north', 'cobalt'] as const;
 
 const ECHO_CHARS = 80;
 
@@ -91,14 +49,11 @@ export function generateText(model: string, rng: Rng, prompt: string, target: nu
     if (estimate >= target) break;
     add(p);
   }
-  let sentence = 0;
   while (estimate < target) {
-    let w = pick(rng, WORDS);
-    if (sentence === 0) w = w[0].toUpperCase() + w.slice(1);
-    sentence++;
-    const end = sentence >= 6 + Math.floor(rng() * 8);
-    if (end) sentence = 0;
-    add(` ${w}${end ? '.' : ''}`);
+    for (const word of pick(rng, SENTENCES).split(' ')) {
+      if (estimate >= target) break;
+      add(` ${word}`);
+    }
   }
   // Per-piece counts approximate the whole; trim until the exact count fits.
   let text = pieces.join('');

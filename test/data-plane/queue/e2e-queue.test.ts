@@ -3,7 +3,7 @@
  * Prefer: wait; queued streams polled as JSON; results only for the key that queued them.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewaySettings } from '../../../common/snapshot.js';
+import type { GatewaySettings, RouteRecord } from '../../../common/snapshot.js';
 import { type FakeServer, startFakeOpenAI } from '../../fakes/index.js';
 import { startTestDataPlane, type TestDataPlane } from '../../helpers/data-plane.js';
 import { keyRecord, makeSnapshot, node, provider, route, TEST_KEY } from '../../helpers/snapshot.js';
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 beforeEach(() => a.reset());
 
-function install(queue: Partial<GatewaySettings['queue']> = {}) {
+function install(queue: Partial<GatewaySettings['queue']> = {}, over: Partial<RouteRecord> = {}) {
   n++;
   const snap = makeSnapshot({
     providers: [provider('a', a.url)],
@@ -40,6 +40,7 @@ function install(queue: Partial<GatewaySettings['queue']> = {}) {
         targets: [{ provider: 'a', model: `queued-model-${n}`, weight: 1, contextWindow: null }],
         retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 100, on: ['rate_limit', 'server_error'] },
         onExhausted: 'queue',
+        ...over,
       }),
     ],
     pricing: {},
@@ -120,5 +121,25 @@ describe('end to end: queue', () => {
     expect(second.status).toBe(503);
     expect(second.body).toMatchObject({ error: { code: 'queue_full' } });
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('open circuit → 202; the job runs when the circuit lets a probe through', async () => {
+    install(
+      {},
+      {
+        retry: { attempts: 0, baseDelayMs: 10, maxDelayMs: 100, on: ['server_error'] },
+        circuitBreaker: { failureThreshold: 1, cooldownMs: 800, halfOpenProbes: 1 },
+      },
+    );
+    a.script({ status: 500 });
+    a.setBehavior({ text: 'recovered' });
+    expect((await chat(dp.url, { model: 'q' })).status).toBe(502); // opens the circuit
+    const r = await chat(dp.url, { model: 'q' });
+    expect(r.status, r.text).toBe(202);
+    expect(a.requests).toHaveLength(1);
+    const t = r.body as Ticket;
+    const done = await get(dp.url, t.poll_url, { prefer: 'wait=10' });
+    expect(done.status, done.text).toBe(200);
+    expect(done.body).toMatchObject({ choices: [{ message: { content: 'recovered' } }] });
   });
 });

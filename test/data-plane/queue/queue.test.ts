@@ -303,4 +303,28 @@ describe('queue stage', () => {
     await expect(p).rejects.toMatchObject({ status: 499 });
     expect(s.queue.size).toBe(0);
   });
+
+  it('close() settles waiting and running jobs as aborted so accounting hears about them', async () => {
+    const s = createQueueStage(deps());
+    const waitingCtx = makeCtx(snapshot());
+    await s.run(waitingCtx, flaky(1_000, () => json('never')));
+    const runningCtx = makeCtx(snapshot());
+    let started = false;
+    await s.run(runningCtx, async () => {
+      if (!started) {
+        started = true;
+        throw exhausted(10);
+      }
+      // The queued run hangs until its (job-owned) signal aborts.
+      return new Promise<Outcome>((_, reject) =>
+        runningCtx.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+      );
+    });
+    await sleep(100);
+    const seen: string[] = [];
+    onQueuedSettled(waitingCtx, (_c, st) => seen.push(`waiting:${st.status}`));
+    onQueuedSettled(runningCtx, (_c, st) => seen.push(`running:${st.status}`));
+    await s.close?.();
+    expect(seen.sort()).toEqual(['running:aborted', 'waiting:aborted']);
+  });
 });

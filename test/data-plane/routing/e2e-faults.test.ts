@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RouteRecord } from '../../../common/snapshot.js';
 import { type FakeServer, startFakeOpenAI } from '../../fakes/index.js';
 import { startTestDataPlane, type TestDataPlane } from '../../helpers/data-plane.js';
-import { makeSnapshot, provider, route } from '../../helpers/snapshot.js';
+import { makeSnapshot, provider, route, TEST_KEY } from '../../helpers/snapshot.js';
 import { chat, sleep, sseEvents } from './e2e-helpers.js';
 
 let a: FakeServer;
@@ -179,5 +179,23 @@ describe('end to end: upstream faults', () => {
     expect(probe.status, probe.text).toBe(200);
     expect((await chat(dp.url, { model: 'r' })).status).toBe(200);
     expect(a.requests).toHaveLength(2);
+  });
+
+  it('a client that disconnects mid-stream aborts the upstream request', async () => {
+    install();
+    a.setBehavior({ chunks: Array.from({ length: 50 }, (_, i) => `w${i} `), chunkDelayMs: 50 });
+    const ac = new AbortController();
+    const res = await fetch(`${dp.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEY}` },
+      body: JSON.stringify({ model: 'r', stream: true, messages: [{ role: 'user', content: 'long' }] }),
+      signal: ac.signal,
+    });
+    const reader = res.body?.getReader();
+    await reader?.read();
+    ac.abort();
+    await a.requests[0].closed;
+    expect(a.requests[0].aborted).toBe(true);
+    expect(b.requests).toHaveLength(0);
   });
 });
