@@ -180,17 +180,20 @@ async function serverBench(seconds: number, latencyN: number): Promise<void> {
     const sluiceUrl = (await dp.ready)[1]!;
     const direct = { origin: `http://127.0.0.1:${upstreamPort}`, headers: { 'content-type': 'application/json' } };
     const sluice = { origin: sluiceUrl, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` } };
+    // The same server and pipeline, cache bypassed: every request goes to the upstream.
+    const proxied = { origin: sluiceUrl, headers: { ...sluice.headers, 'x-sluice-cache': 'no-store' } };
 
     // Fill the cache and warm up both paths.
     await measureLatency(sluice.origin, sluice.headers, 1);
     await new Promise((r) => setTimeout(r, 100));
-    for (const t of [direct, sluice]) {
+    for (const t of [direct, proxied, sluice]) {
       await measureRps(t.origin, t.headers, 1, 32);
       await measureLatency(t.origin, t.headers, 100);
     }
     const rows: string[] = [];
     for (const [name, t] of [
       ['direct to upstream', direct],
+      ['sluice → upstream (cache bypassed)', proxied],
       ['sluice exact hit', sluice],
     ] as const) {
       const r = await measureRps(t.origin, t.headers, seconds, 32);

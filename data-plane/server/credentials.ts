@@ -15,9 +15,21 @@ export function presentedSecret(headers: Readonly<Record<string, string>>): stri
   return apiKey ? apiKey : null;
 }
 
+// Recently presented secrets → their SHA-256, so a busy key is hashed once, not per request.
+// Bounded (cleared when full) so a client spraying random keys cannot grow it.
+const HASH_CACHE_MAX = 10_000;
+const hashCache = new Map<string, string>();
+
 export function presentedKeyHash(headers: Readonly<Record<string, string>>): string | null {
   const secret = presentedSecret(headers);
-  return secret === null ? null : sha256Hex(secret);
+  if (secret === null) return null;
+  let hash = hashCache.get(secret);
+  if (hash === undefined) {
+    if (hashCache.size >= HASH_CACHE_MAX) hashCache.clear();
+    hash = sha256Hex(secret);
+    hashCache.set(secret, hash);
+  }
+  return hash;
 }
 
 /**

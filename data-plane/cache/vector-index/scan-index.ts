@@ -1,4 +1,5 @@
 import { LocalItems } from './local-items.js';
+import { nativeExactSearch, nativeTopK } from './native-scan.js';
 import type { Neighbor, SemanticItem, VectorIndex } from './types.js';
 
 /** One scope's vectors in one contiguous Float32Array (row i = item ids[i]). */
@@ -40,9 +41,15 @@ class Partition {
   }
 }
 
+/** Partitions at least this large are scanned with usearch's SIMD exact search (when available). */
+const NATIVE_FROM = 256;
+/** Candidates fetched beyond k by the native scan, so expired items filtered out still leave k. */
+const OVERFETCH = 4;
+
 /**
  * Exact in-process search (the default): vectors are unit length, so cosine = dot product, and a
- * scope's vectors sit contiguously so a scan is one tight loop. Bounded to `maxItems` (oldest out).
+ * scope's vectors sit contiguously so a scan is one tight loop (SIMD via usearch's exactSearch for
+ * large partitions). Bounded to `maxItems` (oldest evicted first).
  */
 export class ScanIndex implements VectorIndex {
   readonly kind = 'scan' as const;
@@ -76,6 +83,15 @@ export class ScanIndex implements VectorIndex {
   async search(scope: string, vector: Float32Array, k: number, now: number): Promise<Neighbor[]> {
     const p = this.partitions.get(scope);
     if (!p) return [];
+    if (nativeExactSearch && p.count >= NATIVE_FROM) {
+      const { rows, scores } = nativeTopK(p.data, p.count, this.dims, vector, k * OVERFETCH);
+      const out: Neighbor[] = [];
+      for (let i = 0; i < rows.length && out.length < k; i++) {
+        const item = this.items.byId.get(p.ids[rows[i]!]!);
+        if (item && item.expiresAt > now) out.push({ item, score: scores[i]! });
+      }
+      return out;
+    }
     const d = this.dims;
     const data = p.data;
     const best: Neighbor[] = [];
