@@ -7,6 +7,7 @@ import { runChecks } from '../control-plane/check/index.ts';
 import { buildSnapshot } from '../control-plane/compile/build-snapshot.ts';
 import { BuildCache } from '../control-plane/compile/build-cache.ts';
 const cache = new BuildCache();
+
 const dir = process.argv[2];
 const loader = new ConfigLoader(dir);
 let t = performance.now();

@@ -1,6 +1,6 @@
-import { formatMicros, usdToMicros } from '../../common/money.js';
+import { formatMicros } from '../../common/money.js';
 import type { BudgetDoc, KeyDoc, Loaded, OrganizationDoc, TeamDoc } from '../config/model.js';
-import { isValidTimezone } from '../config/units.js';
+import { isValidTimezone, usdMicros } from '../config/units.js';
 import type { CheckContext } from './context.js';
 
 const PERIOD_DAYS = { daily: 1, weekly: 7, monthly: 31 } as const;
@@ -22,7 +22,12 @@ export function checkBudgets(ctx: CheckContext): void {
   for (const level of [...ix.config.organizations, ...ix.config.teams, ...ix.config.keys]) {
     const tz = level.doc.budget?.timezone;
     if (tz !== undefined && !isValidTimezone(tz)) {
-      ctx.report(level, ['budget', 'timezone'], 'budget/timezone', `unknown IANA timezone "${tz}" (e.g. "UTC", "Europe/Berlin")`);
+      ctx.report(
+        level,
+        ['budget', 'timezone'],
+        'budget/timezone',
+        `unknown IANA timezone "${tz}" (e.g. "UTC", "Europe/Berlin")`,
+      );
     }
   }
   for (const org of ix.config.organizations) {
@@ -42,7 +47,7 @@ function checkChildren(
 ): void {
   const budget = parent.doc.budget;
   if (!budget || parent.doc.overcommit) return;
-  const limit = usdToMicros(budget.amount);
+  const limit = usdMicros(budget.amount);
   let sum = 0;
   let budgeted = 0;
   const parts: string[] = [];
@@ -51,7 +56,7 @@ function checkChildren(
     if (!b) continue;
     budgeted++;
     const factor = periodFactor(b.period, budget.period);
-    sum += usdToMicros(b.amount) * factor;
+    sum += usdMicros(b.amount) * factor;
     if (parts.length < 5) parts.push(`${child.doc.name} $${b.amount}${factor > 1 ? ` ${b.period} ×${factor}` : ''}`);
   }
   if (sum > limit) {

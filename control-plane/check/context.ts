@@ -15,7 +15,13 @@ export class CheckContext {
     readonly now: number,
   ) {}
 
-  report(loaded: Loaded, path: readonly (string | number)[], rule: string, message: string, severity: Severity = 'error') {
+  report(
+    loaded: Loaded,
+    path: readonly (string | number)[],
+    rule: string,
+    message: string,
+    severity: Severity = 'error',
+  ) {
     this.diagnostics.push(diagAt(loaded, path, severity, rule, message));
   }
 

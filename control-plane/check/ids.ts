@@ -30,6 +30,11 @@ export function checkDuplicateIds(ctx: CheckContext): void {
   }
   const [gateway, ...extra] = c.gateways;
   for (const g of extra) {
-    ctx.report(g, ['kind'], 'ref/duplicate-id', `only one Gateway document is allowed: already defined at ${ctx.where(gateway)}`);
+    ctx.report(
+      g,
+      ['kind'],
+      'ref/duplicate-id',
+      `only one Gateway document is allowed: already defined at ${ctx.where(gateway)}`,
+    );
   }
 }

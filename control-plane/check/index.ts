@@ -10,7 +10,6 @@ import { checkDuplicateIds } from './ids.js';
 import { checkKeys } from './keys.js';
 import { checkPricing } from './pricing.js';
 import { checkReferences } from './refs.js';
-import { checkSecrets } from './secrets.js';
 
 export function runChecks(index: ConfigIndex, resolver: Resolver, now: number): Diagnostic[] {
   const ctx = new CheckContext(index, resolver, now);
@@ -19,7 +18,6 @@ export function runChecks(index: ConfigIndex, resolver: Resolver, now: number): 
   checkFallbackCycles(ctx);
   checkBudgets(ctx);
   checkPricing(ctx);
-  checkSecrets(ctx);
   checkKeys(ctx);
   return [...ctx.diagnostics, ...runGovernance({ index, resolver, now })];
 }

@@ -46,7 +46,9 @@ export function checkPricing(ctx: CheckContext): void {
       if (!ix.providers.has(t.provider)) return; // reported as an unknown reference
       const id = `${t.provider}/${t.model}`;
       const priced = ix.prices.get(id);
-      const dates = (priced?.entries ?? []).map((e) => timestampMs(e.effective_from)).filter((d): d is number => d !== null);
+      const dates = (priced?.entries ?? [])
+        .map((e) => timestampMs(e.effective_from))
+        .filter((d): d is number => d !== null);
       if (!dates.some((d) => d <= ctx.now)) {
         const later = dates.filter((d) => d > ctx.now).sort((a, b) => a - b)[0];
         ctx.report(

@@ -13,26 +13,43 @@ export function checkReferences(ctx: CheckContext): void {
     `unknown ${what} "${name}"${hint(name, pool.keys())}`;
 
   for (const team of ix.config.teams) {
-    if (!ix.orgs.has(team.doc.org)) ctx.report(team, ['org'], 'ref/unknown-org', unknown('Organization', team.doc.org, ix.orgs));
+    if (!ix.orgs.has(team.doc.org))
+      ctx.report(team, ['org'], 'ref/unknown-org', unknown('Organization', team.doc.org, ix.orgs));
   }
   for (const key of ix.config.keys) {
-    if (!ix.teams.has(key.doc.team)) ctx.report(key, ['team'], 'ref/unknown-team', unknown('Team', key.doc.team, ix.teams));
+    if (!ix.teams.has(key.doc.team))
+      ctx.report(key, ['team'], 'ref/unknown-team', unknown('Team', key.doc.team, ix.teams));
   }
   for (const pricing of ix.config.pricing) {
     if (!ix.providers.has(pricing.doc.provider)) {
-      ctx.report(pricing, ['provider'], 'ref/unknown-provider', unknown('Provider', pricing.doc.provider, ix.providers));
+      ctx.report(
+        pricing,
+        ['provider'],
+        'ref/unknown-provider',
+        unknown('Provider', pricing.doc.provider, ix.providers),
+      );
     }
   }
   for (const provider of ix.config.providers) {
     if (provider.doc.simulated && provider.doc.type !== 'simulated') {
-      ctx.report(provider, ['simulated'], 'ref/invalid-field', '"simulated" settings are only allowed with type: simulated');
+      ctx.report(
+        provider,
+        ['simulated'],
+        'ref/invalid-field',
+        '"simulated" settings are only allowed with type: simulated',
+      );
     }
   }
   for (const route of ix.config.routes) {
     const r = route.doc;
     r.targets.forEach((t, i) => {
       if (!ix.providers.has(t.provider)) {
-        ctx.report(route, ['targets', i, 'provider'], 'ref/unknown-provider', unknown('Provider', t.provider, ix.providers));
+        ctx.report(
+          route,
+          ['targets', i, 'provider'],
+          'ref/unknown-provider',
+          unknown('Provider', t.provider, ix.providers),
+        );
       }
     });
     if (r.targets.every((t) => t.weight === 0)) {
@@ -43,7 +60,12 @@ export function checkReferences(ctx: CheckContext): void {
       const target = ix.routes.get(name);
       if (!target) ctx.report(route, ['fallback', i], 'ref/unknown-route', unknown('Route', name, ix.routes));
       else if ((target.doc.type ?? 'chat') !== kind) {
-        ctx.report(route, ['fallback', i], 'ref/route-type', `fallback "${name}" is a ${target.doc.type ?? 'chat'} route, this is a ${kind} route`);
+        ctx.report(
+          route,
+          ['fallback', i],
+          'ref/route-type',
+          `fallback "${name}" is a ${target.doc.type ?? 'chat'} route, this is a ${kind} route`,
+        );
       } else if (name === r.name) {
         ctx.report(route, ['fallback', i], 'route/fallback-cycle', `route "${r.name}" falls back to itself`);
       }
@@ -60,7 +82,12 @@ export function checkReferences(ctx: CheckContext): void {
       const path = ['semantic', 'embedder', 'route'];
       if (!target) ctx.report(cache, path, 'ref/unknown-route', unknown('Route', embedder.route, ix.routes));
       else if (target.doc.type !== 'embeddings') {
-        ctx.report(cache, path, 'ref/route-type', `embedder route "${embedder.route}" must be a route with type: embeddings`);
+        ctx.report(
+          cache,
+          path,
+          'ref/route-type',
+          `embedder route "${embedder.route}" must be a route with type: embeddings`,
+        );
       }
     }
   }
@@ -68,7 +95,12 @@ export function checkReferences(ctx: CheckContext): void {
   for (const level of [...ix.config.organizations, ...ix.config.teams, ...ix.config.keys]) {
     const d = level.doc;
     if (d.cache_policy !== undefined && d.cache_policy !== 'none' && !ix.cachePolicies.has(d.cache_policy)) {
-      ctx.report(level, ['cache_policy'], 'ref/unknown-cache-policy', unknown('CachePolicy', d.cache_policy, ix.cachePolicies));
+      ctx.report(
+        level,
+        ['cache_policy'],
+        'ref/unknown-cache-policy',
+        unknown('CachePolicy', d.cache_policy, ix.cachePolicies),
+      );
     }
     (d.guardrails ?? []).forEach((name, i) => {
       const policy = ix.policies.get(name);
@@ -80,7 +112,13 @@ export function checkReferences(ctx: CheckContext): void {
     (d.allowed_routes ?? []).forEach((pattern, i) => {
       if (pattern.includes('*')) {
         if (pattern !== '*' && ctx.resolver.expand([pattern])?.size === 0) {
-          ctx.report(level, ['allowed_routes', i], 'ref/unknown-route', `route pattern "${pattern}" matches no route`, 'warning');
+          ctx.report(
+            level,
+            ['allowed_routes', i],
+            'ref/unknown-route',
+            `route pattern "${pattern}" matches no route`,
+            'warning',
+          );
         }
       } else if (!ix.routes.has(pattern)) {
         ctx.report(level, ['allowed_routes', i], 'ref/unknown-route', unknown('Route', pattern, ix.routes));

@@ -15,25 +15,47 @@ function budget(doc: BudgetDoc | undefined): Budget | null {
 }
 
 function limits(doc: LimitsDoc | undefined): Limits {
-  return { rpm: doc?.rpm ?? null, tpm: doc?.tpm ?? null, tpd: doc?.tpd ?? null, maxConcurrent: doc?.max_concurrent ?? null };
+  return {
+    rpm: doc?.rpm ?? null,
+    tpm: doc?.tpm ?? null,
+    tpd: doc?.tpd ?? null,
+    maxConcurrent: doc?.max_concurrent ?? null,
+  };
 }
 
 type LevelDoc = OrganizationDoc | TeamDoc | KeyDoc;
 
 function nodeOf(cache: BuildCache, kind: BudgetNode['kind'], doc: LevelDoc, parent: string | null): CachedNode {
-  let hit = cache.nodes.get(doc);
+  let hit = cache.getNode(doc);
   if (!hit || hit.node.parent !== parent) {
     const id = `${kind}:${doc.name}`;
-    const node: BudgetNode = { id, kind, name: doc.name, parent, budget: budget(doc.budget), limits: limits(doc.limits), tags: sortedMap(doc.tags) };
+    const node: BudgetNode = {
+      id,
+      kind,
+      name: doc.name,
+      parent,
+      budget: budget(doc.budget),
+      limits: limits(doc.limits),
+      tags: sortedMap(doc.tags),
+    };
     hit = { node, json: JSON.stringify(node) };
-    cache.nodes.set(doc, hit);
   }
+  cache.setNode(doc, hit);
   return hit;
 }
 
-function keyOf(cache: BuildCache, resolver: Resolver, doc: KeyDoc, team: TeamDoc, org: OrganizationDoc): CachedKey | null {
-  const hit = cache.keys.get(doc);
-  if (hit && hit.team === team && hit.org === org && hit.routesKey === resolver.routesKey) return hit;
+function keyOf(
+  cache: BuildCache,
+  resolver: Resolver,
+  doc: KeyDoc,
+  team: TeamDoc,
+  org: OrganizationDoc,
+): CachedKey | null {
+  const hit = cache.getKey(doc);
+  if (hit && hit.team === team && hit.org === org && hit.routesKey === resolver.routesKey) {
+    cache.setKey(doc, hit);
+    return hit;
+  }
   const r = resolver.key(doc);
   if (!r) return null;
   const hash = doc.hash.slice('sha256:'.length);
@@ -53,7 +75,7 @@ function keyOf(cache: BuildCache, resolver: Resolver, doc: KeyDoc, team: TeamDoc
     metadata: sortedMap(doc.metadata),
   };
   const entry: CachedKey = { team, org, routesKey: resolver.routesKey, record, json: JSON.stringify(record) };
-  cache.keys.set(doc, entry);
+  cache.setKey(doc, entry);
   return entry;
 }
 
@@ -69,7 +91,8 @@ export interface BuiltHierarchy {
 export function buildHierarchy(index: ConfigIndex, resolver: Resolver, cache: BuildCache): BuiltHierarchy {
   const nodes: [string, CachedNode][] = [];
   for (const { doc } of index.orgs.values()) nodes.push([`org:${doc.name}`, nodeOf(cache, 'org', doc, null)]);
-  for (const { doc } of index.teams.values()) nodes.push([`team:${doc.name}`, nodeOf(cache, 'team', doc, `org:${doc.org}`)]);
+  for (const { doc } of index.teams.values())
+    nodes.push([`team:${doc.name}`, nodeOf(cache, 'team', doc, `org:${doc.org}`)]);
   const keys: [string, CachedKey][] = [];
   for (const { doc } of index.keys.values()) {
     nodes.push([`key:${doc.name}`, nodeOf(cache, 'key', doc, `team:${doc.team}`)]);
@@ -79,6 +102,7 @@ export function buildHierarchy(index: ConfigIndex, resolver: Resolver, cache: Bu
     const built = team && org ? keyOf(cache, resolver, doc, team, org) : null;
     if (built) keys.push([built.record.hash, built]);
   }
+  cache.endCompile();
   nodes.sort(byId);
   keys.sort(byId);
   const nodeRecord: Record<string, BudgetNode> = {};

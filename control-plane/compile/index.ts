@@ -55,7 +55,10 @@ export class ConfigCompiler {
       });
     }
     if (hasErrors(all)) return { ok: false, snapshot: null, diagnostics: all };
-    const source: Snapshot['source'] = { files: config.files, ...(this.options.revision ? { revision: this.options.revision } : {}) };
+    const source: Snapshot['source'] = {
+      files: config.files,
+      ...(this.options.revision ? { revision: this.options.revision } : {}),
+    };
     return { ok: true, snapshot: buildSnapshot(index, resolver, source, this.cache), diagnostics: all };
   }
 }

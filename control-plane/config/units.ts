@@ -1,3 +1,5 @@
+import { usdToMicros } from '../../common/money.js';
+
 /** Conversions from config notation (durations, timestamps) to snapshot units (ms, epoch ms). */
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -66,4 +68,17 @@ export function isValidTimezone(tz: string): boolean {
 export function isoDate(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+}
+
+const microsCache = new Map<string, number>();
+
+/** usdToMicros with a memo: the same few amounts repeat across thousands of keys. */
+export function usdMicros(amount: string): number {
+  let v = microsCache.get(amount);
+  if (v === undefined) {
+    v = usdToMicros(amount);
+    if (microsCache.size > 100_000) microsCache.clear();
+    microsCache.set(amount, v);
+  }
+  return v;
 }

@@ -24,7 +24,11 @@ export function formatText(list: readonly Diagnostic[], dir: string): string {
   });
   const { errors, warnings } = counts(list);
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  lines.push(errors === 0 ? `✔ config is valid (${plural(warnings, 'warning')})` : `✖ ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
+  lines.push(
+    errors === 0
+      ? `✔ config is valid (${plural(warnings, 'warning')})`
+      : `✖ ${plural(errors, 'error')}, ${plural(warnings, 'warning')}`,
+  );
   return lines.join('\n');
 }
 

@@ -7,6 +7,7 @@ import * as ajvFormats from 'ajv-formats';
 
 type Ajv2020Ctor = typeof ajv2020.Ajv2020;
 type Options = ConstructorParameters<Ajv2020Ctor>[0];
+
 export type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 const Ctor: Ajv2020Ctor = (ajv2020 as unknown as { default: Ajv2020Ctor }).default ?? ajv2020.Ajv2020;

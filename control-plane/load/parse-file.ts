@@ -9,6 +9,7 @@
 import jsyaml from 'js-yaml';
 import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import { KINDS } from '../../schemas/definitions/index.js';
+import { checkDocumentSecrets } from '../check/secrets.js';
 import type { ConfigDoc, DocSource, Loaded } from '../config/model.js';
 import { type Diagnostic, formatPath } from '../diagnostics/diagnostic.js';
 import { makeLocator } from './positions.js';
@@ -63,7 +64,13 @@ function parseWithPositions(file: string, text: string): FileResult {
   return result;
 }
 
-function addDocument(result: FileResult, file: string, index: number, value: unknown, locate: DocSource['locate']): void {
+function addDocument(
+  result: FileResult,
+  file: string,
+  index: number,
+  value: unknown,
+  locate: DocSource['locate'],
+): void {
   const source: DocSource = { file, index, locate };
   const at = (path: (string | number)[], rule: string, message: string, display = path): void => {
     const { line, column } = locate(path);
@@ -82,7 +89,11 @@ function addDocument(result: FileResult, file: string, index: number, value: unk
     return;
   }
   if (apiVersion !== 'sluice/v1') {
-    at(['apiVersion'], 'schema/api-version', `unsupported apiVersion ${JSON.stringify(apiVersion)} (expected "sluice/v1")`);
+    at(
+      ['apiVersion'],
+      'schema/api-version',
+      `unsupported apiVersion ${JSON.stringify(apiVersion)} (expected "sluice/v1")`,
+    );
     return;
   }
   const kind = record.kind;
@@ -100,7 +111,10 @@ function addDocument(result: FileResult, file: string, index: number, value: unk
   }
   const issues = validateKind(kind, value);
   for (const issue of issues) at(issue.locatePath, issue.rule, issue.message, issue.displayPath);
-  if (issues.length === 0) result.docs.push({ doc: value as unknown as ConfigDoc, source });
+  if (issues.length > 0) return;
+  const loaded: Loaded = { doc: value as unknown as ConfigDoc, source };
+  result.diagnostics.push(...checkDocumentSecrets(loaded));
+  result.docs.push(loaded);
 }
 
 /**

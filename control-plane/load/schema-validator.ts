@@ -2,8 +2,9 @@
  * Validates one document against its kind's JSON Schema (ajv, compiled once per process) and
  * turns ajv errors into readable messages with the field path and rule.
  */
-import { createAjv, type ErrorObject, type ValidateFunction } from './ajv.js';
+
 import { CONFIG_SCHEMA_ID, configSchema, KIND_SCHEMAS } from '../../schemas/definitions/index.js';
+import { createAjv, type ErrorObject, type ValidateFunction } from './ajv.js';
 
 export interface SchemaIssue {
   rule: string;
@@ -18,7 +19,14 @@ let validators: Map<string, ValidateFunction> | null = null;
 
 function getValidators(): Map<string, ValidateFunction> {
   if (validators) return validators;
-  const ajv = createAjv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, allowUnionTypes: true, verbose: true });
+  const ajv = createAjv({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    strictTypes: false,
+    allowUnionTypes: true,
+    verbose: true,
+  });
   ajv.addSchema(configSchema);
   validators = new Map();
   for (const kind of Object.keys(KIND_SCHEMAS)) {
@@ -74,7 +82,7 @@ const PATTERN_MESSAGES: Record<string, string> = {
 };
 
 function looksLikeSecret(value: unknown): boolean {
-  return typeof value === 'string' && /^(sk-|sk_|xox|ghp_|AIza|AKIA)|^[A-Za-z0-9_\-]{32,}$/.test(value);
+  return typeof value === 'string' && /^(sk-|sk_|xox|ghp_|AIza|AKIA)|^[A-Za-z0-9_-]{32,}$/.test(value);
 }
 
 function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
@@ -100,7 +108,12 @@ function toIssue(e: ErrorObject, root: unknown): SchemaIssue | null {
       return null; // the failing "then" branch reports the real problem
     case 'required': {
       const missing = String(e.params.missingProperty);
-      return { rule: 'schema/required', message: `missing required field "${missing}"`, locatePath: path, displayPath: [...path, missing] };
+      return {
+        rule: 'schema/required',
+        message: `missing required field "${missing}"`,
+        locatePath: path,
+        displayPath: [...path, missing],
+      };
     }
     case 'additionalProperties': {
       const extra = String(e.params.additionalProperty);
@@ -134,7 +147,10 @@ function toIssue(e: ErrorObject, root: unknown): SchemaIssue | null {
         );
       }
       if (def === 'KeyHash' && looksLikeSecret(valueAt(root, path))) {
-        return at('plaintext secret in a key: store only its hash "sha256:<hex>" (use `sluice keys create`)', 'secret/plaintext');
+        return at(
+          'plaintext secret in a key: store only its hash "sha256:<hex>" (use `sluice keys create`)',
+          'secret/plaintext',
+        );
       }
       return at(def && PATTERN_MESSAGES[def] ? PATTERN_MESSAGES[def] : `must match ${String(e.params.pattern)}`);
     }

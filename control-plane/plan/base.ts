@@ -30,13 +30,16 @@ async function isDir(path: string): Promise<boolean> {
 export async function resolveBase(base: string, headDir: string): Promise<ResolvedBase> {
   if (await isDir(base)) return { dir: base, label: base, cleanup: async () => {} };
   const cwd = resolve(headDir);
-  const git = async (args: string[]) => (await run('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'buffer' })).stdout;
+  const git = async (args: string[]) =>
+    (await run('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'buffer' })).stdout;
   let prefix: string;
   try {
     await git(['rev-parse', '--verify', '--quiet', `${base}^{commit}`]);
     prefix = (await git(['rev-parse', '--show-prefix'])).toString().trim();
   } catch {
-    throw new BaseResolveError(`--base "${base}" is neither a folder nor a git revision of the repository containing ${headDir}`);
+    throw new BaseResolveError(
+      `--base "${base}" is neither a folder nor a git revision of the repository containing ${headDir}`,
+    );
   }
   const tmp = await mkdtemp(join(tmpdir(), 'sluice-plan-'));
   const cleanup = () => rm(tmp, { recursive: true, force: true });

@@ -41,16 +41,29 @@ function budgetsAndLimits(base: Snapshot['nodes'], head: Snapshot['nodes']): [Ch
       if (b.budget) budgets.push({ kind: 'add', subject: id, detail: `budget ${budgetText(b.budget)}` });
       if (limitsText(b.limits) !== 'unlimited') limits.push({ kind: 'add', subject: id, detail: limitsText(b.limits) });
     } else if (a && !b) {
-      if (a.budget) budgets.push({ kind: 'remove', subject: id, detail: `budget ${budgetText(a.budget)} removed with the ${a.kind}` });
+      if (a.budget)
+        budgets.push({
+          kind: 'remove',
+          subject: id,
+          detail: `budget ${budgetText(a.budget)} removed with the ${a.kind}`,
+        });
     } else if (a && b) {
       if (JSON.stringify(a.budget) !== JSON.stringify(b.budget)) {
-        const delta = a.budget && b.budget && a.budget.period === b.budget.period ? percentDelta(a.budget.amountMicros, b.budget.amountMicros) : '';
-        budgets.push({ kind: 'change', subject: id, detail: `budget ${budgetText(a.budget)} → ${budgetText(b.budget)}${delta}` });
+        const delta =
+          a.budget && b.budget && a.budget.period === b.budget.period
+            ? percentDelta(a.budget.amountMicros, b.budget.amountMicros)
+            : '';
+        budgets.push({
+          kind: 'change',
+          subject: id,
+          detail: `budget ${budgetText(a.budget)} → ${budgetText(b.budget)}${delta}`,
+        });
       }
       if (JSON.stringify(a.limits) !== JSON.stringify(b.limits)) {
         limits.push({ kind: 'change', subject: id, detail: `${limitsText(a.limits)} → ${limitsText(b.limits)}` });
       }
-      if (a.parent !== b.parent) limits.push({ kind: 'change', subject: id, detail: `moved from ${a.parent} to ${b.parent}` });
+      if (a.parent !== b.parent)
+        limits.push({ kind: 'change', subject: id, detail: `moved from ${a.parent} to ${b.parent}` });
     }
   }
   return [budgets, limits];
@@ -65,18 +78,34 @@ function keyChanges(base: Snapshot['keys'], head: Snapshot['keys']): Change[] {
     const x = a.get(name);
     const y = b.get(name);
     const subject = `key ${name}`;
-    if (!x && y) out.push({ kind: 'add', subject, detail: `added to team ${y.team} (${y.status}, expires ${dateText(y.expiresAt)})` });
-    else if (x && !y) out.push({ kind: 'remove', subject, detail: `deleted from team ${x.team} (requests with it will be refused)` });
+    if (!x && y)
+      out.push({
+        kind: 'add',
+        subject,
+        detail: `added to team ${y.team} (${y.status}, expires ${dateText(y.expiresAt)})`,
+      });
+    else if (x && !y)
+      out.push({ kind: 'remove', subject, detail: `deleted from team ${x.team} (requests with it will be refused)` });
     else if (x && y) {
       if (x.status !== y.status) {
-        out.push({ kind: y.status === 'active' ? 'change' : 'remove', subject, detail: y.status === 'revoked' ? 'REVOKED' : `status ${x.status} → ${y.status}` });
+        out.push({
+          kind: y.status === 'active' ? 'change' : 'remove',
+          subject,
+          detail: y.status === 'revoked' ? 'REVOKED' : `status ${x.status} → ${y.status}`,
+        });
       }
-      if (x.hash !== y.hash) out.push({ kind: 'change', subject, detail: 'secret rotated (new hash; the old secret stops working)' });
+      if (x.hash !== y.hash)
+        out.push({ kind: 'change', subject, detail: 'secret rotated (new hash; the old secret stops working)' });
       if (x.team !== y.team) out.push({ kind: 'change', subject, detail: `team ${x.team} → ${y.team}` });
-      if (x.expiresAt !== y.expiresAt) out.push({ kind: 'change', subject, detail: `expires ${dateText(x.expiresAt)} → ${dateText(y.expiresAt)}` });
+      if (x.expiresAt !== y.expiresAt)
+        out.push({ kind: 'change', subject, detail: `expires ${dateText(x.expiresAt)} → ${dateText(y.expiresAt)}` });
       for (const field of ['allowedRoutes', 'cachePolicy', 'guardrails', 'priority'] as const) {
         if (JSON.stringify(x[field]) !== JSON.stringify(y[field])) {
-          out.push({ kind: 'change', subject, detail: `${field} ${JSON.stringify(x[field])} → ${JSON.stringify(y[field])}` });
+          out.push({
+            kind: 'change',
+            subject,
+            detail: `${field} ${JSON.stringify(x[field])} → ${JSON.stringify(y[field])}`,
+          });
         }
       }
     }
@@ -92,7 +121,11 @@ function routeChanges(base: Snapshot['routes'], head: Snapshot['routes']): [Chan
     const b = head[name];
     const subject = `route ${name}`;
     if (!a && b) {
-      routing.push({ kind: 'add', subject, detail: `targets ${targetsText(b.targets)}; fallback ${chainText(b.fallback)}` });
+      routing.push({
+        kind: 'add',
+        subject,
+        detail: `targets ${targetsText(b.targets)}; fallback ${chainText(b.fallback)}`,
+      });
       continue;
     }
     if (a && !b) {
@@ -100,7 +133,11 @@ function routeChanges(base: Snapshot['routes'], head: Snapshot['routes']): [Chan
       continue;
     }
     if (JSON.stringify(a.targets) !== JSON.stringify(b.targets)) {
-      routing.push({ kind: 'change', subject, detail: `weights ${targetsText(a.targets)} → ${targetsText(b.targets)}` });
+      routing.push({
+        kind: 'change',
+        subject,
+        detail: `weights ${targetsText(a.targets)} → ${targetsText(b.targets)}`,
+      });
     }
     if (JSON.stringify(a.fallback) !== JSON.stringify(b.fallback)) {
       routing.push({ kind: 'change', subject, detail: `fallback ${chainText(a.fallback)} → ${chainText(b.fallback)}` });
@@ -129,11 +166,20 @@ function pricingChanges(base: Snapshot['pricing'], head: Snapshot['pricing']): C
           detail: `from ${dateText(p.effectiveFrom)}: ${priceText(p)}${previous ? ` (was ${priceText(previous)})` : ''}`,
         });
       } else if (JSON.stringify(old) !== JSON.stringify(p)) {
-        out.push({ kind: 'change', subject: id, detail: `from ${dateText(p.effectiveFrom)}: ${priceText(old)} → ${priceText(p)}` });
+        out.push({
+          kind: 'change',
+          subject: id,
+          detail: `from ${dateText(p.effectiveFrom)}: ${priceText(old)} → ${priceText(p)}`,
+        });
       }
     }
     for (const p of a) {
-      if (!bBy.has(p.effectiveFrom)) out.push({ kind: 'remove', subject: id, detail: `price from ${dateText(p.effectiveFrom)} removed (${priceText(p)})` });
+      if (!bBy.has(p.effectiveFrom))
+        out.push({
+          kind: 'remove',
+          subject: id,
+          detail: `price from ${dateText(p.effectiveFrom)} removed (${priceText(p)})`,
+        });
     }
   }
   return out;
@@ -164,7 +210,14 @@ export function diffSnapshots(base: Snapshot | null, head: Snapshot): Plan {
     { title: 'Providers', changes: recordChanges('provider', b.providers, head.providers) },
     { title: 'Cache policies', changes: recordChanges('cache policy', b.cachePolicies, head.cachePolicies) },
     { title: 'Guardrails', changes: recordChanges('guardrail', b.guardrails, head.guardrails) },
-    { title: 'Gateway settings', changes: recordChanges('gateway', { settings: b.gateway }, { settings: head.gateway }) },
+    {
+      title: 'Gateway settings',
+      changes: recordChanges('gateway', { settings: b.gateway }, { settings: head.gateway }),
+    },
   ];
-  return { baseVersion: base?.version ?? null, headVersion: head.version, sections: sections.filter((s) => s.changes.length > 0) };
+  return {
+    baseVersion: base?.version ?? null,
+    headVersion: head.version,
+    sections: sections.filter((s) => s.changes.length > 0),
+  };
 }

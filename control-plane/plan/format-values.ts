@@ -42,7 +42,10 @@ export function dateText(ms: number | null): string {
 export function targetsText(targets: RouteTarget[]): string {
   const total = targets.reduce((n, t) => n + t.weight, 0);
   return targets
-    .map((t) => `${t.provider}/${t.model} w${t.weight}${total > 0 ? ` (${Math.round((t.weight / total) * 1000) / 10}%)` : ''}`)
+    .map(
+      (t) =>
+        `${t.provider}/${t.model} w${t.weight}${total > 0 ? ` (${Math.round((t.weight / total) * 1000) / 10}%)` : ''}`,
+    )
     .join(', ');
 }
 

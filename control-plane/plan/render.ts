@@ -1,5 +1,5 @@
 /** Plan output as terminal text or as Markdown for a pull-request comment. */
-import { countChanges, type ChangeKind, type Plan } from './model.js';
+import { type ChangeKind, countChanges, type Plan } from './model.js';
 
 const SIGN: Record<ChangeKind, string> = { add: '+', remove: '-', change: '~' };
 
@@ -27,7 +27,9 @@ export function renderPlanMarkdown(plan: Plan): string {
   for (const section of plan.sections) {
     lines.push('', `#### ${section.title}`, '', '| | Subject | Change |', '|---|---|---|');
     for (const c of section.changes) {
-      lines.push(`| ${c.kind === 'add' ? '➕' : c.kind === 'remove' ? '➖' : '✏️'} | \`${escapeMd(c.subject)}\` | ${escapeMd(c.detail)} |`);
+      lines.push(
+        `| ${c.kind === 'add' ? '➕' : c.kind === 'remove' ? '➖' : '✏️'} | \`${escapeMd(c.subject)}\` | ${escapeMd(c.detail)} |`,
+      );
     }
   }
   return lines.join('\n');

@@ -37,9 +37,11 @@ export class ConfigState {
 
   /** Queues a compile (after any running one); resolves when it is done. */
   recompile(changed?: string[]): Promise<void> {
-    this.chain = this.chain.then(() => this.compileNow(changed)).catch((err: unknown) => {
-      this.log.error({ err }, 'compile crashed; keeping the last good snapshot');
-    });
+    this.chain = this.chain
+      .then(() => this.compileNow(changed))
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'compile crashed; keeping the last good snapshot');
+      });
     return this.chain;
   }
 

@@ -2,9 +2,10 @@
  * The control plane: compiles the config folder, watches it, serves status and the snapshot
  * over HTTP and pushes every new snapshot to data planes over WebSocket (uWebSockets.js).
  */
+
+import uWS from 'uWebSockets.js';
 import { resolve } from 'node:path';
 import pino from 'pino';
-import uWS from 'uWebSockets.js';
 import { ConfigState } from './config-state.js';
 import { BodyTooLargeError, captureRequest, errorResult, readBody, send } from './http.js';
 import { PushHub } from './push-hub.js';
@@ -32,7 +33,9 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
   mountRoutes(app, routes, log);
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((ok, fail) => {
-    app.listen(host, opts.port, (socket) => (socket ? ok(socket) : fail(new Error(`cannot listen on ${host}:${opts.port}`))));
+    app.listen(host, opts.port, (socket) =>
+      socket ? ok(socket) : fail(new Error(`cannot listen on ${host}:${opts.port}`)),
+    );
   });
   const port = uWS.us_socket_local_port(listenSocket);
   const watcher = await watchConfig(dir, opts.debounceMs ?? 200, (changed) => {

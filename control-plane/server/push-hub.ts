@@ -6,8 +6,9 @@
  *   server → {"type":"ping"}   client → {"type":"pong"}
  * Tracks, per replica, which version it acknowledged, for /v1/status and `sluice status`.
  */
-import type pino from 'pino';
+
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type pino from 'pino';
 import type { Snapshot } from '../../common/snapshot.js';
 import { serializeSnapshot } from '../compile/build-snapshot.js';
 import type { DataPlaneStatus } from './types.js';
@@ -146,7 +147,8 @@ export class PushHub {
   }
 
   private onHello(ws: WebSocket<Conn>, conn: Conn, msg: Record<string, unknown>): void {
-    const replicaId = typeof msg.replicaId === 'string' && msg.replicaId.length > 0 ? msg.replicaId.slice(0, 200) : null;
+    const replicaId =
+      typeof msg.replicaId === 'string' && msg.replicaId.length > 0 ? msg.replicaId.slice(0, 200) : null;
     if (replicaId === null || conn.replicaId !== null) {
       ws.end(4001, replicaId === null ? 'hello needs a replicaId' : 'duplicate hello');
       return;

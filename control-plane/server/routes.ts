@@ -1,7 +1,7 @@
 /** The control plane's own HTTP endpoints. */
 import { serializeSnapshot } from '../compile/build-snapshot.js';
-import type { ConfigState } from './config-state.js';
 import { isAdmin } from './auth.js';
+import type { ConfigState } from './config-state.js';
 import { errorResult, json } from './http.js';
 import type { PushHub } from './push-hub.js';
 import { checkPushedSnapshot } from './snapshot-check.js';
@@ -57,7 +57,11 @@ export function builtInRoutes(state: ConfigState, hub: PushHub): HttpRoute[] {
         const checked = checkPushedSnapshot(value);
         if (!checked.ok) return errorResult(422, 'invalid_snapshot', checked.reason);
         const changed = state.apply(checked.snapshot);
-        return json(200, { version: checked.snapshot.version, changed, dataPlanes: hub.status().filter((s) => s.connected).length });
+        return json(200, {
+          version: checked.snapshot.version,
+          changed,
+          dataPlanes: hub.status().filter((s) => s.connected).length,
+        });
       },
     },
   ];

@@ -15,7 +15,10 @@ export function checkPushedSnapshot(value: unknown): { ok: true; snapshot: Snaps
   const snapshot = value as Snapshot;
   const expected = versionOf(snapshot);
   if (expected !== snapshot.version) {
-    return { ok: false, reason: `version ${snapshot.version} does not match the content (expected ${expected}); recompile it` };
+    return {
+      ok: false,
+      reason: `version ${snapshot.version} does not match the content (expected ${expected}); recompile it`,
+    };
   }
   return { ok: true, snapshot };
 }

@@ -30,7 +30,8 @@ export async function watchConfig(
   };
   const watcher: FSWatcher = watch(dir, {
     ignoreInitial: true,
-    ignored: (path: string) => path.split(sep).some((p) => (p.startsWith('.') && p !== '.' && p !== '..') || p === 'node_modules'),
+    ignored: (path: string) =>
+      path.split(sep).some((p) => (p.startsWith('.') && p !== '.' && p !== '..') || p === 'node_modules'),
   });
   watcher.on('all', (event, path) => {
     if (event === 'addDir' || event === 'unlinkDir') rescan = true;

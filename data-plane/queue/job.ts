@@ -13,6 +13,8 @@ export interface QueueJob {
   /** Only this key may read the job back. */
   readonly keyHash: string;
   readonly routeName: string;
+  /** Groups jobs that compete for the same upstream targets (see request-queue.ts). */
+  readonly capacityKey: string;
   readonly priority: number;
   readonly estimatedTokens: number;
   readonly enqueuedAt: number;

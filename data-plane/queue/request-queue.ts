@@ -82,6 +82,7 @@ export class RequestQueue {
       id: `q_${randomUUID().replaceAll('-', '')}`,
       keyHash: ctx.key?.hash ?? ctx.presentedKeyHash ?? '',
       routeName: route,
+      capacityKey: capacityKeyOf(ctx),
       priority: ctx.key?.priority ?? 0,
       estimatedTokens: ctx.meta.inputTokensEstimate ?? 0,
       enqueuedAt: now,
@@ -98,7 +99,7 @@ export class RequestQueue {
       settleListeners: [],
     };
     this.jobs.set(job.id, job);
-    this.blockRoute(route, job.notBefore);
+    this.blockRoute(job.capacityKey, job.notBefore);
     this.updateDepth(route);
     this.schedule();
     return job;
@@ -159,7 +160,7 @@ export class RequestQueue {
     for (const other of this.jobs.values()) {
       if (other !== job && other.state === 'waiting' && compareJobs(other, job, now) < 0) position++;
     }
-    const until = Math.max(job.notBefore, this.routes.get(job.routeName)?.blockedUntil ?? 0) - now;
+    const until = Math.max(job.notBefore, this.routes.get(job.capacityKey)?.blockedUntil ?? 0) - now;
     const queueMs = ((position - 1) * this.avgRunMs) / this.concurrency;
     return { position, estimatedWaitSeconds: Math.max(1, Math.ceil((Math.max(0, until) + queueMs) / 1000)) };
   }
@@ -236,7 +237,7 @@ export class RequestQueue {
     let best: QueueJob | null = null;
     for (const job of this.jobs.values()) {
       if (job.state !== 'waiting' || job.notBefore > now) continue;
-      const r = this.routes.get(job.routeName);
+      const r = this.routes.get(job.capacityKey);
       if (r && (r.blockedUntil > now || (r.probing && r.running > 0))) continue;
       if (!best || compareJobs(job, best, now) < 0) best = job;
     }
@@ -244,7 +245,7 @@ export class RequestQueue {
   }
 
   private async execute(job: QueueJob): Promise<void> {
-    const route = this.routeState(job.routeName);
+    const route = this.routeState(job.capacityKey);
     job.state = 'running';
     this.running++;
     route.running++;
@@ -271,7 +272,7 @@ export class RequestQueue {
         route.probing = true;
         job.tries++;
         job.notBefore = this.now() + Math.max(MIN_RETRY_MS, err.retryAfterMs);
-        this.blockRoute(job.routeName, job.notBefore);
+        this.blockRoute(job.capacityKey, job.notBefore);
         return;
       }
       const error = this.closed ? SHUTTING_DOWN() : asGatewayError(err);
@@ -320,11 +321,14 @@ export class RequestQueue {
     if (this.closed) return;
     const now = this.now();
     let at = this.results.sweep();
+    const inUse = new Set<string>();
+    for (const job of this.jobs.values()) inUse.add(job.capacityKey);
+    for (const [key, r] of this.routes) if (r.running === 0 && !inUse.has(key)) this.routes.delete(key);
     for (const job of this.jobs.values()) {
       if (job.state !== 'waiting') continue;
       at = Math.min(at, job.expiresAt);
       // Jobs runnable now but not started wait for a running job to finish (its finally pumps).
-      const ready = Math.max(job.notBefore, this.routes.get(job.routeName)?.blockedUntil ?? 0);
+      const ready = Math.max(job.notBefore, this.routes.get(job.capacityKey)?.blockedUntil ?? 0);
       if (ready > now) at = Math.min(at, ready);
     }
     if (!Number.isFinite(at)) return;
@@ -341,17 +345,18 @@ export class RequestQueue {
     this.timer.unref();
   }
 
-  private blockRoute(route: string, until: number): void {
-    const r = this.routeState(route);
-    r.blockedUntil = Math.max(r.blockedUntil, until);
+  /** The newest recovery estimate wins: it comes from the router's freshest look at the targets. */
+  private blockRoute(key: string, until: number): void {
+    const r = this.routeState(key);
+    r.blockedUntil = until;
     r.probing = true;
   }
 
-  private routeState(route: string): RouteState {
-    let r = this.routes.get(route);
+  private routeState(key: string): RouteState {
+    let r = this.routes.get(key);
     if (!r) {
       r = { blockedUntil: 0, probing: false, running: 0 };
-      this.routes.set(route, r);
+      this.routes.set(key, r);
     }
     return r;
   }
@@ -361,6 +366,16 @@ export class RequestQueue {
     for (const j of this.jobs.values()) if (j.routeName === route && j.state === 'waiting') n++;
     queueDepth.set({ route }, n);
   }
+}
+
+/**
+ * Jobs that compete for the same upstream capacity: the route's name and its targets (a snapshot
+ * swap that changes the targets starts a fresh group; an unchanged route keeps its state).
+ */
+function capacityKeyOf(ctx: RequestContext): string {
+  const r = ctx.route;
+  if (!r) return '';
+  return `${r.name}|${r.targets.map((t) => `${t.provider}/${t.model}`).join(',')}|${r.fallback.join(',')}`;
 }
 
 function asGatewayError(err: unknown): GatewayError {

@@ -46,12 +46,12 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   try {
     if (input.call.kind === 'embeddings') {
       const r = await scope.race(input.adapter.embeddings(input.call.body, input.target, opts));
-      scope.dispose(false);
+      scope.dispose();
       return { type: 'json', body: r.response, usage: r.usage };
     }
     const result = await scope.race(input.adapter.chat(input.call.body, input.target, opts));
     if (result.type === 'json') {
-      scope.dispose(false);
+      scope.dispose();
       return { type: 'json', body: result.response, usage: result.usage };
     }
     const iterator = result.stream[Symbol.asyncIterator]();
@@ -78,7 +78,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
     return { type: 'stream', stream: result.stream, iterator, head: [...prelude, first], scope };
   } catch (err) {
     const failure = scope.failure(err);
-    scope.dispose(true);
+    scope.dispose();
     throw failure;
   }
 }

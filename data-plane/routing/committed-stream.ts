@@ -43,7 +43,7 @@ export async function* committedStream(
     throw error ?? err;
   } finally {
     if (end !== 'ok') closeQuietly(a.iterator);
-    a.scope.dispose(end !== 'ok');
+    a.scope.dispose();
     let usage: NormalizedUsage;
     try {
       usage = a.stream.usage();

@@ -63,7 +63,9 @@ async function run(
       snapshot,
       endpoint: ingress.endpoint,
       headers: ex.headers,
-      signal: ex.signal,
+      get signal() {
+        return ex.signal;
+      },
       presentedKeyHash: presentedKeyHash(ex.headers),
       key: null,
       route: null,

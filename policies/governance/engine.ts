@@ -3,9 +3,9 @@
  * finding with the severity the config chose. Unknown rules and bad params are config errors.
  */
 import type { Loaded, PolicyDoc } from '../../control-plane/config/model.js';
-import { createAjv, type ValidateFunction } from '../../control-plane/load/ajv.js';
 import { diagAt } from '../../control-plane/diagnostics/at.js';
 import type { Diagnostic } from '../../control-plane/diagnostics/diagnostic.js';
+import { createAjv, type ValidateFunction } from '../../control-plane/load/ajv.js';
 import { closest } from '../../control-plane/load/schema-validator.js';
 import { BUILT_IN_RULES } from './library.js';
 import type { GovernanceInput, GovernanceRule } from './types.js';
@@ -50,15 +50,33 @@ export function runGovernance(
         const e = validate.errors?.[0];
         const where = e?.instancePath ? e.instancePath.slice(1).split('/') : [];
         const detail =
-          e?.keyword === 'additionalProperties' ? `unknown param "${String(e.params.additionalProperty)}"` : `${where.join('.') || 'params'} ${e?.message ?? 'invalid'}`;
-        out.push(diagAt(policy, ['rules', i, 'params', ...where], 'error', 'governance/invalid-params', `rule "${rule.id}": ${detail}`));
+          e?.keyword === 'additionalProperties'
+            ? `unknown param "${String(e.params.additionalProperty)}"`
+            : `${where.join('.') || 'params'} ${e?.message ?? 'invalid'}`;
+        out.push(
+          diagAt(
+            policy,
+            ['rules', i, 'params', ...where],
+            'error',
+            'governance/invalid-params',
+            `rule "${rule.id}": ${detail}`,
+          ),
+        );
         return;
       }
       const severity = entry.severity ?? rule.defaultSeverity;
       if (severity === 'off') return;
       const merged = { ...rule.defaults, ...params };
       for (const finding of rule.check(input, merged)) {
-        out.push(diagAt(finding.target, finding.path, severity, `governance/${rule.id}`, `${finding.message} [policy "${policy.doc.name}"]`));
+        out.push(
+          diagAt(
+            finding.target,
+            finding.path,
+            severity,
+            `governance/${rule.id}`,
+            `${finding.message} [policy "${policy.doc.name}"]`,
+          ),
+        );
       }
     });
   }

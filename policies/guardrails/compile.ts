@@ -5,6 +5,7 @@
  */
 import type { GuardrailRecord, PiiAction } from '../../common/snapshot.js';
 import { DETECTORS, type Detector, type PiiKind } from './detectors.js';
+import { replaceEmails } from './email.js';
 import { compileTerms } from './terms.js';
 
 export type GuardKind = PiiKind | 'term';
@@ -38,6 +39,7 @@ export class CompiledGuardrail {
   readonly maxInputTokens: number | null;
   private readonly actions: Record<GuardKind, PiiAction>;
   private readonly detectors: readonly Detector[];
+  private readonly emails: boolean;
   private readonly terms: RegExp | null;
   /** Regex per detector subset (bitmask); the full set is built eagerly, subsets on demand. */
   private readonly regexes = new Map<number, RegExp>();
@@ -54,6 +56,7 @@ export class CompiledGuardrail {
       term: record.blockedTermsAction,
     };
     this.detectors = DETECTORS.filter((d) => record.pii[ACTION_OF[d.kind]] !== 'off');
+    this.emails = record.pii.email !== 'off';
     this.fullMask = (1 << this.detectors.length) - 1;
     if (this.detectors.length > 0) this.regexFor(this.fullMask);
     this.terms = compileTerms(record.blockedTerms);
@@ -61,7 +64,7 @@ export class CompiledGuardrail {
 
   /** True when this policy inspects text at all. */
   get inspectsText(): boolean {
-    return this.detectors.length > 0 || this.terms !== null;
+    return this.emails || this.detectors.length > 0 || this.terms !== null;
   }
 
   /** Returns the text with redactions applied (the same string when nothing changed). */
@@ -72,7 +75,11 @@ export class CompiledGuardrail {
       out = out.replace(this.terms, () => this.hit('term', tally));
       if (tally.blocked) return text;
     }
-    if (this.detectors.length > 0) out = this.scanPii(out, this.fullMask, tally);
+    if (this.emails) {
+      out = replaceEmails(out, () => this.hit('email', tally));
+      if (tally.blocked) return text;
+    }
+    if (this.detectors.length > 0 && hasDigit(out)) out = this.scanPii(out, this.fullMask, tally);
     return tally.blocked ? text : out;
   }
 
@@ -120,6 +127,9 @@ export class CompiledGuardrail {
     return re;
   }
 }
+
+const DIGIT = /[0-9]/;
+const hasDigit = (s: string): boolean => DIGIT.test(s);
 
 const cache = new WeakMap<GuardrailRecord, CompiledGuardrail>();
 

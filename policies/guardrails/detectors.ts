@@ -1,9 +1,10 @@
 /**
- * PII detectors: a regular expression that finds candidates plus a validator that rejects
- * look-alikes (Luhn for cards, issuing rules and check characters for national IDs, digit counts
- * for phone numbers). All detectors of a policy are joined into one alternation so each text is
- * scanned in a single pass; order matters where candidates can overlap (national IDs before
- * cards before phones).
+ * Digit-bearing PII detectors: a regular expression that finds candidates plus a validator that
+ * rejects look-alikes (Luhn for cards, issuing rules and check characters for national IDs, digit
+ * counts for phone numbers). All detectors of a policy are joined into one alternation so each
+ * text is scanned in a single pass; order matters where candidates can overlap (national IDs
+ * before cards before phones). Every pattern needs a digit, so digit-free text skips the scan.
+ * Emails are found separately, anchored on '@' (email.ts).
  */
 import { luhnValid } from './luhn.js';
 import { validCodiceFiscale, validDni, validNie, validNino, validSsn } from './national-ids.js';
@@ -25,13 +26,6 @@ const NOT_AFTER_ALNUM = '(?<![A-Za-z0-9])';
 const NOT_BEFORE_ALNUM = '(?![A-Za-z0-9])';
 
 export const DETECTORS: readonly Detector[] = [
-  {
-    name: 'email',
-    kind: 'email',
-    source:
-      '(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?' +
-      '(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}(?![A-Za-z0-9-])',
-  },
   {
     // US SSN with a consistent dash or space separator; a bare 9-digit number is not flagged.
     name: 'us_ssn',

@@ -9,6 +9,7 @@ export {
   type Tally,
 } from './compile.js';
 export { DETECTORS, type Detector, type PiiKind } from './detectors.js';
+export { replaceEmails } from './email.js';
 export { luhnValid } from './luhn.js';
 export { validCodiceFiscale, validDni, validNie, validNino, validSsn } from './national-ids.js';
 export { compileTerms } from './terms.js';

@@ -5,6 +5,17 @@
  */
 export type JsonSchema = { [key: string]: unknown };
 
+/**
+ * A JSON Schema "if/then" pair. Built from entries because a literal `then` property makes the
+ * object look like a promise to linters (and to `await`); JSON Schema needs exactly that name.
+ */
+export function ifThen(condition: JsonSchema, consequence: JsonSchema): JsonSchema {
+  return Object.fromEntries([
+    ['if', condition],
+    ['then', consequence],
+  ]);
+}
+
 export const ref = (name: string, description?: string): JsonSchema =>
   description ? { $ref: `#/$defs/${name}`, description } : { $ref: `#/$defs/${name}` };
 
@@ -15,7 +26,8 @@ export const commonDefs: Record<string, JsonSchema> = {
     pattern: '^[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?$',
   },
   RouteName: {
-    description: 'A model alias clients send in the "model" field, e.g. "gpt-4o" or "chat-default". May contain "/" and ":".',
+    description:
+      'A model alias clients send in the "model" field, e.g. "gpt-4o" or "chat-default". May contain "/" and ":".',
     type: 'string',
     pattern: '^[A-Za-z0-9](?:[A-Za-z0-9._:/-]{0,126}[A-Za-z0-9])?$',
   },
@@ -31,7 +43,8 @@ export const commonDefs: Record<string, JsonSchema> = {
     pattern: '^\\d{1,12}(?:\\.\\d{1,6})?$',
   },
   PricePerMillion: {
-    description: 'A price in US dollars per 1 million tokens as a quoted decimal string with at most 6 decimals, e.g. "2.50".',
+    description:
+      'A price in US dollars per 1 million tokens as a quoted decimal string with at most 6 decimals, e.g. "2.50".',
     type: 'string',
     pattern: '^\\d{1,9}(?:\\.\\d{1,6})?$',
   },
@@ -59,13 +72,15 @@ export const commonDefs: Record<string, JsonSchema> = {
     pattern: '^sha256:[0-9a-f]{64}$',
   },
   Tags: {
-    description: 'String labels used for cost attribution and policy selection, e.g. {cost_center: "cc-1234", env: "production"}.',
+    description:
+      'String labels used for cost attribution and policy selection, e.g. {cost_center: "cc-1234", env: "production"}.',
     type: 'object',
     propertyNames: { pattern: '^[A-Za-z0-9_.:/-]{1,63}$' },
     additionalProperties: { type: 'string', maxLength: 256 },
   },
   Budget: {
-    description: 'A spending cap in US dollars per period. Requests that would exceed it are rejected before any provider call.',
+    description:
+      'A spending cap in US dollars per period. Requests that would exceed it are rejected before any provider call.',
     type: 'object',
     additionalProperties: false,
     required: ['amount', 'period'],
@@ -131,7 +146,10 @@ export function hierarchyProperties(level: string): JsonSchema {
       items: ref('RoutePattern'),
       uniqueItems: true,
     },
-    cache_policy: ref('CachePolicyRef', `Cache policy for requests of this ${level}; a key's overrides its team's, which overrides the org's.`),
+    cache_policy: ref(
+      'CachePolicyRef',
+      `Cache policy for requests of this ${level}; a key's overrides its team's, which overrides the org's.`,
+    ),
     guardrails: {
       description: `Guardrail Policy names applied to requests of this ${level}. Applied in order org, team, key.`,
       type: 'array',

@@ -42,10 +42,14 @@ export const Key: JsonSchema = {
     team: ref('Name', 'Name of the Team this key belongs to.'),
     hash: ref('KeyHash', 'SHA-256 hash of the secret, "sha256:<64 hex>". Never the secret.'),
     status: {
-      description: 'Lifecycle state: "active" (default), "disabled" (temporarily refused) or "revoked" (permanently refused).',
+      description:
+        'Lifecycle state: "active" (default), "disabled" (temporarily refused) or "revoked" (permanently refused).',
       enum: ['active', 'disabled', 'revoked'],
     },
-    expires_at: ref('Timestamp', 'When the key stops working. Absent = never expires (governance rules may forbid that).'),
+    expires_at: ref(
+      'Timestamp',
+      'When the key stops working. Absent = never expires (governance rules may forbid that).',
+    ),
     priority: {
       description: 'Queue priority when every provider is saturated: higher is served first. Default 0.',
       type: 'integer',

@@ -1,7 +1,7 @@
 /** The combined config schema: one file editors point at, one document kind per `kind`. */
-import { commonDefs, type JsonSchema } from './common.js';
+import { commonDefs, ifThen, type JsonSchema } from './common.js';
 import { Key, Organization, Team } from './hierarchy.js';
-import { Policy, Gateway } from './policy-gateway.js';
+import { Gateway, Policy } from './policy-gateway.js';
 import { CachePolicy, Pricing } from './pricing-cache.js';
 import { Provider } from './provider.js';
 import { Route } from './route.js';
@@ -34,9 +34,8 @@ export const configSchema: JsonSchema = {
     apiVersion: { description: 'Config API version. Always "sluice/v1".', const: 'sluice/v1' },
     kind: { description: 'Document kind.', enum: KINDS },
   },
-  allOf: KINDS.map((kind) => ({
-    if: { properties: { kind: { const: kind } }, required: ['kind'] },
-    then: { $ref: `#/$defs/${kind}` },
-  })),
+  allOf: KINDS.map((kind) =>
+    ifThen({ properties: { kind: { const: kind } }, required: ['kind'] }, { $ref: `#/$defs/${kind}` }),
+  ),
   $defs: { ...commonDefs, ...KIND_SCHEMAS },
 };

@@ -15,7 +15,8 @@ export const Policy: JsonSchema = {
   properties: {
     ...documentBase('Policy', 'Policy: governance rules and/or a runtime guardrail.'),
     rules: {
-      description: 'Governance rules from the built-in library (see docs/config-reference.md), enabled and parameterized.',
+      description:
+        'Governance rules from the built-in library (see docs/config-reference.md), enabled and parameterized.',
       type: 'array',
       items: {
         type: 'object',
@@ -23,8 +24,12 @@ export const Policy: JsonSchema = {
         required: ['rule'],
         properties: {
           rule: { description: 'Built-in rule id, e.g. "key-max-lifetime".', type: 'string', minLength: 1 },
-          severity: { description: 'Outcome of a violation: "error" (fails validation), "warning" or "off". Default: the rule\'s own.', enum: ['error', 'warning', 'off'] },
-          params: { description: 'Rule parameters (see the rule\'s documentation).', type: 'object' },
+          severity: {
+            description:
+              'Outcome of a violation: "error" (fails validation), "warning" or "off". Default: the rule\'s own.',
+            enum: ['error', 'warning', 'off'],
+          },
+          params: { description: "Rule parameters (see the rule's documentation).", type: 'object' },
         },
       },
     },
@@ -40,7 +45,10 @@ export const Policy: JsonSchema = {
           properties: {
             email: PiiAction,
             phone: PiiAction,
-            credit_card: { ...PiiAction, description: 'Card numbers (validated with the Luhn checksum). ' + PiiAction.description },
+            credit_card: {
+              ...PiiAction,
+              description: 'Card numbers (validated with the Luhn checksum). ' + PiiAction.description,
+            },
             national_id: { ...PiiAction, description: 'National IDs (e.g. US SSN). ' + PiiAction.description },
           },
         },
@@ -50,8 +58,15 @@ export const Policy: JsonSchema = {
           items: { type: 'string', minLength: 1 },
           uniqueItems: true,
         },
-        blocked_terms_action: { description: 'What a blocked term does: "block" (default) or "redact".', enum: ['block', 'redact'] },
-        max_input_tokens: { description: 'Prompts longer than this many tokens are rejected.', type: 'integer', minimum: 1 },
+        blocked_terms_action: {
+          description: 'What a blocked term does: "block" (default) or "redact".',
+          enum: ['block', 'redact'],
+        },
+        max_input_tokens: {
+          description: 'Prompts longer than this many tokens are rejected.',
+          type: 'integer',
+          minimum: 1,
+        },
       },
     },
   },
@@ -75,8 +90,15 @@ export const Gateway: JsonSchema = {
       type: 'integer',
       minimum: 1,
     },
-    max_body_bytes: { description: 'Larger request bodies get 413. Default 1048576 (1 MiB).', type: 'integer', minimum: 1024 },
-    reservation_lease: ref('Duration', 'A reservation not reconciled within this time expires by itself. Default "2m".'),
+    max_body_bytes: {
+      description: 'Larger request bodies get 413. Default 1048576 (1 MiB).',
+      type: 'integer',
+      minimum: 1024,
+    },
+    reservation_lease: ref(
+      'Duration',
+      'A reservation not reconciled within this time expires by itself. Default "2m".',
+    ),
     queue: {
       description: 'The request queue used by routes with on_exhausted: queue.',
       type: 'object',
@@ -105,11 +127,15 @@ export const Gateway: JsonSchema = {
           items: { type: 'integer', minimum: 1, maximum: 1000 },
           uniqueItems: true,
         },
-        webhook: ref('SecretRef', 'Reference to the webhook URL (it often embeds a token): "env:NAME" or "file:/path".'),
+        webhook: ref(
+          'SecretRef',
+          'Reference to the webhook URL (it often embeds a token): "env:NAME" or "file:/path".',
+        ),
       },
     },
     limiter_failure_mode: {
-      description: 'When the limiter backend is unreachable: "closed" (refuse, default) or "open" (serve without limits).',
+      description:
+        'When the limiter backend is unreachable: "closed" (refuse, default) or "open" (serve without limits).',
       enum: ['open', 'closed'],
     },
   },

@@ -1,7 +1,7 @@
-import { documentBase, type JsonSchema, ref } from './common.js';
+import { documentBase, ifThen, type JsonSchema, ref } from './common.js';
 
 const PriceEntry: JsonSchema = {
-  description: 'One dated price. It applies from effective_from until the next entry\'s effective_from.',
+  description: "One dated price. It applies from effective_from until the next entry's effective_from.",
   type: 'object',
   additionalProperties: false,
   required: ['effective_from', 'input', 'output'],
@@ -9,8 +9,14 @@ const PriceEntry: JsonSchema = {
     effective_from: ref('Timestamp', 'When this price starts to apply (inclusive).'),
     input: ref('PricePerMillion', 'USD per 1M input (prompt) tokens.'),
     output: ref('PricePerMillion', 'USD per 1M output (completion) tokens.'),
-    cached_input: ref('PricePerMillion', 'USD per 1M input tokens read from the provider\'s prompt cache. Default: the input price.'),
-    cache_write: ref('PricePerMillion', 'USD per 1M input tokens written to the provider\'s prompt cache. Default: the input price.'),
+    cached_input: ref(
+      'PricePerMillion',
+      "USD per 1M input tokens read from the provider's prompt cache. Default: the input price.",
+    ),
+    cache_write: ref(
+      'PricePerMillion',
+      "USD per 1M input tokens written to the provider's prompt cache. Default: the input price.",
+    ),
   },
 };
 
@@ -37,7 +43,8 @@ const Embedder: JsonSchema = {
   required: ['type'],
   properties: {
     type: {
-      description: '"offline" (built-in word vectors, no download), "onnx" (local ONNX sentence model) or "upstream" (an embeddings route).',
+      description:
+        '"offline" (built-in word vectors, no download), "onnx" (local ONNX sentence model) or "upstream" (an embeddings route).',
       enum: ['offline', 'onnx', 'upstream'],
     },
     model_path: { description: 'onnx: folder of the local model.', type: 'string', minLength: 1 },
@@ -47,22 +54,19 @@ const Embedder: JsonSchema = {
     route: ref('RouteName', 'upstream: name of an embeddings Route.'),
   },
   allOf: [
-    {
-      if: { properties: { type: { const: 'offline' } } },
-      then: { properties: { type: true }, additionalProperties: false },
-    },
-    {
-      if: { properties: { type: { const: 'onnx' } } },
-      then: {
+    ifThen({ properties: { type: { const: 'offline' } } }, { properties: { type: true }, additionalProperties: false }),
+    ifThen(
+      { properties: { type: { const: 'onnx' } } },
+      {
         required: ['model_path'],
         properties: { type: true, model_path: true, allow_remote: true, pooling: true, normalize: true },
         additionalProperties: false,
       },
-    },
-    {
-      if: { properties: { type: { const: 'upstream' } } },
-      then: { required: ['route'], properties: { type: true, route: true }, additionalProperties: false },
-    },
+    ),
+    ifThen(
+      { properties: { type: { const: 'upstream' } } },
+      { required: ['route'], properties: { type: true, route: true }, additionalProperties: false },
+    ),
   ],
 };
 
@@ -121,5 +125,5 @@ export const CachePolicy: JsonSchema = {
       },
     },
   },
-  allOf: [{ if: { properties: { scope: { const: 'shared' } }, required: ['scope'] }, then: { required: ['namespace'] } }],
+  allOf: [ifThen({ properties: { scope: { const: 'shared' } }, required: ['scope'] }, { required: ['namespace'] })],
 };

@@ -1,4 +1,4 @@
-import { documentBase, type JsonSchema, ref } from './common.js';
+import { documentBase, ifThen, type JsonSchema, ref } from './common.js';
 
 export const Provider: JsonSchema = {
   description: 'An upstream LLM provider account.',
@@ -18,7 +18,10 @@ export const Provider: JsonSchema = {
       type: 'string',
       pattern: '^https?://[^\\s]+$',
     },
-    api_key: ref('SecretRef', 'Credential reference: "env:OPENAI_API_KEY" or "file:/run/secrets/openai". Never a literal key.'),
+    api_key: ref(
+      'SecretRef',
+      'Credential reference: "env:OPENAI_API_KEY" or "file:/run/secrets/openai". Never a literal key.',
+    ),
     headers: {
       description:
         'Extra request headers sent upstream. Values of credential-bearing headers (Authorization, *api-key*, *token*, *secret*) must be references.',
@@ -48,9 +51,14 @@ export const Provider: JsonSchema = {
       properties: {
         latency: ref('Duration', 'Delay before the first token. Default "50ms".'),
         inter_chunk: ref('Duration', 'Delay between streamed chunks. Default "10ms".'),
-        output_tokens: { description: 'Completion tokens produced when max_tokens allows. Default 64.', type: 'integer', minimum: 0 },
+        output_tokens: {
+          description: 'Completion tokens produced when max_tokens allows. Default 64.',
+          type: 'integer',
+          minimum: 0,
+        },
         error_rate: {
-          description: 'Share of requests (0..1) answered with a 500, chosen deterministically from the request. Default 0.',
+          description:
+            'Share of requests (0..1) answered with a 500, chosen deterministically from the request. Default 0.',
           type: 'number',
           minimum: 0,
           maximum: 1,
@@ -60,9 +68,6 @@ export const Provider: JsonSchema = {
     },
   },
   allOf: [
-    {
-      if: { properties: { type: { const: 'openai-compatible' } }, required: ['type'] },
-      then: { required: ['base_url'] },
-    },
+    ifThen({ properties: { type: { const: 'openai-compatible' } }, required: ['type'] }, { required: ['base_url'] }),
   ],
 };

@@ -7,7 +7,11 @@ import type { JsonSchema } from './common.js';
 const int = (description: string, minimum = 0): JsonSchema => ({ type: 'integer', minimum, description });
 const nullableInt = (description: string): JsonSchema => ({ type: ['integer', 'null'], minimum: 0, description });
 const str = (description: string): JsonSchema => ({ type: 'string', description });
-const strMap = (description: string): JsonSchema => ({ type: 'object', additionalProperties: { type: 'string' }, description });
+const strMap = (description: string): JsonSchema => ({
+  type: 'object',
+  additionalProperties: { type: 'string' },
+  description,
+});
 const obj = (description: string, properties: Record<string, JsonSchema>): JsonSchema => ({
   type: 'object',
   description,
@@ -32,13 +36,29 @@ export const snapshotSchema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://sluice.dev/schemas/snapshot.schema.json',
   title: 'Sluice compiled snapshot',
-  description: 'The immutable, versioned snapshot the control plane compiles and pushes to data planes. Money in integer micro-dollars, prices in integer pico-dollars per token, times in epoch ms.',
+  description:
+    'The immutable, versioned snapshot the control plane compiles and pushes to data planes. Money in integer micro-dollars, prices in integer pico-dollars per token, times in epoch ms.',
   type: 'object',
   additionalProperties: false,
-  required: ['schemaVersion', 'version', 'gateway', 'nodes', 'keys', 'providers', 'routes', 'pricing', 'cachePolicies', 'guardrails'],
+  required: [
+    'schemaVersion',
+    'version',
+    'gateway',
+    'nodes',
+    'keys',
+    'providers',
+    'routes',
+    'pricing',
+    'cachePolicies',
+    'guardrails',
+  ],
   properties: {
     schemaVersion: { const: 1, description: 'Snapshot format version.' },
-    version: { type: 'string', pattern: '^v-[0-9a-f]{16}$', description: 'Content hash: "v-" + 16 hex of SHA-256 of the canonical JSON without version/source.' },
+    version: {
+      type: 'string',
+      pattern: '^v-[0-9a-f]{16}$',
+      description: 'Content hash: "v-" + 16 hex of SHA-256 of the canonical JSON without version/source.',
+    },
     source: {
       type: 'object',
       additionalProperties: false,
@@ -56,16 +76,32 @@ export const snapshotSchema: JsonSchema = {
         resultTtlMs: int('Result retention.'),
         agingMsPerPriority: int('Aging per priority level.'),
       }),
-      adminKeyHashes: { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{64}$' }, description: 'SHA-256 hex of admin tokens.' },
-      alertThresholdsPercent: { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'Budget alert thresholds.' },
-      alertWebhook: { type: ['string', 'null'], pattern: '^(env:|file:/)', description: 'Secret reference of the alert webhook URL.' },
+      adminKeyHashes: {
+        type: 'array',
+        items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        description: 'SHA-256 hex of admin tokens.',
+      },
+      alertThresholdsPercent: {
+        type: 'array',
+        items: { type: 'integer', minimum: 1 },
+        description: 'Budget alert thresholds.',
+      },
+      alertWebhook: {
+        type: ['string', 'null'],
+        pattern: '^(env:|file:/)',
+        description: 'Secret reference of the alert webhook URL.',
+      },
       limiterFailureMode: { enum: ['open', 'closed'], description: 'Limiter outage behaviour.' },
     }),
     nodes: record('Budget nodes by id ("org:x", "team:x", "key:x").', 'BudgetNode'),
     keys: record('Keys by lowercase hex SHA-256 of the secret.', 'KeyRecord'),
     providers: record('Providers by id.', 'ProviderRecord'),
     routes: record('Routes by model alias.', 'RouteRecord'),
-    pricing: { type: 'object', description: 'Dated prices by "<provider>/<model>", ascending.', additionalProperties: { type: 'array', items: { $ref: '#/$defs/PriceEntry' } } },
+    pricing: {
+      type: 'object',
+      description: 'Dated prices by "<provider>/<model>", ascending.',
+      additionalProperties: { type: 'array', items: { $ref: '#/$defs/PriceEntry' } },
+    },
     cachePolicies: record('Cache policies by id.', 'CachePolicyRecord'),
     guardrails: record('Guardrails by id.', 'GuardrailRecord'),
   },
@@ -78,7 +114,11 @@ export const snapshotSchema: JsonSchema = {
       budget: {
         oneOf: [
           { type: 'null' },
-          obj('Budget.', { amountMicros: int('Amount in micro-dollars.'), period: { enum: ['daily', 'weekly', 'monthly'] }, timezone: str('IANA timezone.') }),
+          obj('Budget.', {
+            amountMicros: int('Amount in micro-dollars.'),
+            period: { enum: ['daily', 'weekly', 'monthly'] },
+            timezone: str('IANA timezone.'),
+          }),
         ],
       },
       limits: obj('Rate limits (null = none).', {
@@ -172,8 +212,16 @@ export const snapshotSchema: JsonSchema = {
       semantic: obj('Semantic tier.', {
         enabled: { type: 'boolean' },
         threshold: { type: 'number', minimum: 0, maximum: 1 },
-        embedder: { type: 'object', required: ['type'], properties: { type: { enum: ['offline', 'onnx', 'upstream'] } } },
-        ttlMsByContentType: { type: 'object', required: ['default'], additionalProperties: { type: 'integer', minimum: 0 } },
+        embedder: {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: ['offline', 'onnx', 'upstream'] } },
+        },
+        ttlMsByContentType: {
+          type: 'object',
+          required: ['default'],
+          additionalProperties: { type: 'integer', minimum: 0 },
+        },
         maxMessages: int('Max messages.', 1),
       }),
     }),

@@ -109,6 +109,23 @@ describe.each([
     expect(await index.search('scope-c', randomUnit(5, 16), 3, 0)).toEqual([]);
   });
 
+  it('returns the exact top-k on large partitions (native SIMD scan path) like a brute-force loop', async () => {
+    const index = make(() => {});
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < 45; i++) {
+      vectors.push(randomUnit(i + 101, 16));
+      await index.add(item(`p${i}`, 'big'), vectors[i]!);
+    }
+    const q = randomUnit(7777, 16);
+    const brute = vectors
+      .map((v, i) => ({ id: `p${i}`, s: v.reduce((acc, x, j) => acc + x * q[j]!, 0) }))
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 3);
+    const hits = await index.search('big', q, 3, 0);
+    expect(hits.map((h) => h.item.id)).toEqual(brute.map((b) => b.id));
+    hits.forEach((h, i) => expect(h.score).toBeCloseTo(brute[i]!.s, 4));
+  });
+
   it('is bounded (oldest evicted), skips expired items, removes by entry and purges', async () => {
     let evictions = 0;
     const index = make(() => evictions++);
@@ -123,5 +140,25 @@ describe.each([
     expect((await index.search('s', randomUnit(11, 16), 1, 0))[0]?.item.id).not.toBe('a10');
     expect(await index.purge({ namespace: 'team:alpha', route: null })).toBe(48);
     expect(await index.size()).toBe(0);
+  });
+});
+
+describe('scan index above the native-scan threshold', () => {
+  it('agrees with a brute-force loop on 600 vectors and filters expired rows', async () => {
+    const index = new ScanIndex(16, 10_000);
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < 600; i++) {
+      vectors.push(randomUnit(i + 1, 16));
+      await index.add(item(`n${i}`, 'big', { expiresAt: i % 2 === 0 ? 1e15 : 5 }), vectors[i]!);
+    }
+    const q = randomUnit(4242, 16);
+    const brute = vectors
+      .map((v, i) => ({ i, s: v.reduce((acc, x, j) => acc + x * q[j]!, 0) }))
+      .filter(({ i }) => i % 2 === 0)
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 3);
+    const hits = await index.search('big', q, 3, 10);
+    expect(hits.map((h) => h.item.id)).toEqual(brute.map((b) => `n${b.i}`));
+    hits.forEach((h, i) => expect(h.score).toBeCloseTo(brute[i]!.s, 4));
   });
 });

@@ -31,9 +31,17 @@ describe('broken-config corpus', () => {
     expect(result.snapshot === null).toBe(!spec.ok);
     for (const e of spec.expect) {
       const match = result.diagnostics.find(
-        (d) => d.file === e.file && d.line === e.line && d.rule === e.rule && d.severity === e.severity && d.message.includes(e.message),
+        (d) =>
+          d.file === e.file &&
+          d.line === e.line &&
+          d.rule === e.rule &&
+          d.severity === e.severity &&
+          d.message.includes(e.message),
       );
-      expect(match, `expected ${e.file}:${e.line} ${e.severity} [${e.rule}] "${e.message}" in\n${JSON.stringify(result.diagnostics, null, 2)}`).toBeDefined();
+      expect(
+        match,
+        `expected ${e.file}:${e.line} ${e.severity} [${e.rule}] "${e.message}" in\n${JSON.stringify(result.diagnostics, null, 2)}`,
+      ).toBeDefined();
       expect(match?.column).toBeGreaterThan(0);
     }
     // The one mistake is the only error: the base around it is valid.

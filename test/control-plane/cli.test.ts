@@ -58,7 +58,9 @@ describe('sluice CLI', () => {
   it('validate of a broken config exits 1 with file:line:column, field and rule', async () => {
     const r = await sluice('validate', BROKEN);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`${BROKEN}/case.yaml:4:1: error: team: unknown Team "serach" (did you mean "search"?) [ref/unknown-team]`);
+    expect(r.stdout).toContain(
+      `${BROKEN}/case.yaml:4:1: error: team: unknown Team "serach" (did you mean "search"?) [ref/unknown-team]`,
+    );
   });
 
   it('validate --format github prints workflow annotations', async () => {
@@ -71,10 +73,22 @@ describe('sluice CLI', () => {
 
   it('validate --format json is machine readable', async () => {
     const r = await inProcess('validate', BROKEN, '--format', 'json');
-    const body = JSON.parse(r.stdout) as { ok: boolean; errors: number; diagnostics: { file: string; line: number; column: number; path: string; rule: string }[] };
+    const body = JSON.parse(r.stdout) as {
+      ok: boolean;
+      errors: number;
+      diagnostics: { file: string; line: number; column: number; path: string; rule: string }[];
+    };
     expect(body.ok).toBe(false);
     expect(body.errors).toBe(1);
-    expect(body.diagnostics[0]).toEqual(expect.objectContaining({ file: `${BROKEN}/case.yaml`, line: 4, column: 1, path: 'team', rule: 'ref/unknown-team' }));
+    expect(body.diagnostics[0]).toEqual(
+      expect.objectContaining({
+        file: `${BROKEN}/case.yaml`,
+        line: 4,
+        column: 1,
+        path: 'team',
+        rule: 'ref/unknown-team',
+      }),
+    );
   });
 
   it('bad flags exit 2 with the command help', async () => {
@@ -100,7 +114,20 @@ describe('sluice CLI', () => {
   });
 
   it('keys create prints the secret once and writes only its hash into the team file', async () => {
-    const r = await sluice('keys', 'create', '--team', 'support', '--name', 'support-batch', '--dir', cfg.dir, '--expires-in', '30d', '--owner', 'ops@acme.example');
+    const r = await sluice(
+      'keys',
+      'create',
+      '--team',
+      'support',
+      '--name',
+      'support-batch',
+      '--dir',
+      cfg.dir,
+      '--expires-in',
+      '30d',
+      '--owner',
+      'ops@acme.example',
+    );
     expect(r.code).toBe(0);
     const secret = r.stdout.trim();
     expect(secret).toMatch(/^sk-sluice-[A-Za-z0-9_-]{43}$/);
@@ -108,7 +135,9 @@ describe('sluice CLI', () => {
     expect(yaml).not.toContain(secret);
     expect(yaml).not.toContain(secret.slice(10, 30));
     const { createHash } = await import('node:crypto');
-    expect(yaml).toContain(`name: support-batch\nteam: support\nhash: sha256:${createHash('sha256').update(secret).digest('hex')}\n`);
+    expect(yaml).toContain(
+      `name: support-batch\nteam: support\nhash: sha256:${createHash('sha256').update(secret).digest('hex')}\n`,
+    );
     const result = await compileConfigDir(cfg.dir);
     expect(result.ok).toBe(true);
     const key = Object.values(result.snapshot!.keys).find((k) => k.name === 'support-batch');
@@ -118,6 +147,8 @@ describe('sluice CLI', () => {
 
   it('keys create refuses an unknown team or a taken name', async () => {
     expect((await inProcess('keys', 'create', '--team', 'nope', '--dir', cfg.dir)).code).toBe(1);
-    expect((await inProcess('keys', 'create', '--team', 'support', '--name', 'support-bot', '--dir', cfg.dir)).code).toBe(1);
+    expect(
+      (await inProcess('keys', 'create', '--team', 'support', '--name', 'support-bot', '--dir', cfg.dir)).code,
+    ).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { versionOf } from '../../control-plane/compile/build-snapshot.js';
-import { compileConfigDir, ConfigCompiler } from '../../control-plane/compile/index.js';
+import { ConfigCompiler, compileConfigDir } from '../../control-plane/compile/index.js';
 import { copyExamples, EXAMPLES, edit } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -46,7 +46,12 @@ describe('compile', () => {
     ['a budget amount', 'teams/search.yaml', 'amount: "2000.00"', 'amount: "2000.01"'],
     ['a routing weight', 'routes.yaml', 'weight: 80', 'weight: 79'],
     ['a fallback chain', 'routes.yaml', 'fallback: [gpt-4o, chat-default]', 'fallback: [chat-default]'],
-    ['a price', 'pricing/hosted.yaml', 'output: "15.00"\n      cached_input: "0.30"', 'output: "15.01"\n      cached_input: "0.30"'],
+    [
+      'a price',
+      'pricing/hosted.yaml',
+      'output: "15.00"\n      cached_input: "0.30"',
+      'output: "15.01"\n      cached_input: "0.30"',
+    ],
     ['a key status', 'teams/support.yaml', 'priority: 5', 'priority: 5\nstatus: disabled'],
     ['a cache threshold', 'cache-policies.yaml', 'threshold: 0.90', 'threshold: 0.91'],
     ['a guardrail', 'policies/guardrails.yaml', 'email: redact', 'email: block'],
@@ -81,12 +86,25 @@ describe('compile', () => {
     const s = (await compileConfigDir(EXAMPLES)).snapshot!;
     expect(s.nodes['org:acme'].budget).toEqual({ amountMicros: 5_000_000_000, period: 'monthly', timezone: 'UTC' });
     expect(s.nodes['team:support'].budget?.timezone).toBe('Europe/Berlin');
-    expect(s.pricing['openai/gpt-4o'].map((p) => [p.effectiveFrom, p.inputPico, p.outputPico, p.cachedInputPico])).toEqual([
+    expect(
+      s.pricing['openai/gpt-4o'].map((p) => [p.effectiveFrom, p.inputPico, p.outputPico, p.cachedInputPico]),
+    ).toEqual([
       [Date.UTC(2024, 4, 13), 5_000_000, 15_000_000, 5_000_000],
       [Date.UTC(2024, 9, 1), 2_500_000, 10_000_000, 1_250_000],
     ]);
-    expect(s.providers.simulated.simulated).toEqual({ latencyMs: 40, interChunkMs: 5, outputTokens: 48, errorRate: 0, seed: 7 });
-    expect(s.routes['chat-default'].retry).toEqual({ attempts: 2, baseDelayMs: 100, maxDelayMs: 2000, on: ['rate_limit', 'server_error', 'timeout', 'connection'] });
+    expect(s.providers.simulated.simulated).toEqual({
+      latencyMs: 40,
+      interChunkMs: 5,
+      outputTokens: 48,
+      errorRate: 0,
+      seed: 7,
+    });
+    expect(s.routes['chat-default'].retry).toEqual({
+      attempts: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 2000,
+      on: ['rate_limit', 'server_error', 'timeout', 'connection'],
+    });
     expect(s.gateway.adminKeyHashes).toEqual(['b1d07e37fb67b3196c925a75e9f7164faa0e71ed0dc3a850bbfe103bb4b41e3d']);
     expect(s.cachePolicies['clinical-strict'].semantic.threshold).toBe(0.99);
   });

@@ -28,13 +28,21 @@ beforeAll(async () => {
   await edit(join(d, 'teams/search.yaml'), 'amount: "2000.00"', 'amount: "2500.00"');
   await edit(join(d, 'routes.yaml'), 'weight: 80', 'weight: 60');
   await edit(join(d, 'routes.yaml'), 'fallback: [gpt-4o, chat-default]', 'fallback: [chat-default]');
-  await edit(join(d, 'teams/search.yaml'), 'expires_at: "2031-06-30"\npriority: 10', 'expires_at: "2031-06-30"\nstatus: revoked\npriority: 10');
+  await edit(
+    join(d, 'teams/search.yaml'),
+    'expires_at: "2031-06-30"\npriority: 10',
+    'expires_at: "2031-06-30"\nstatus: revoked\npriority: 10',
+  );
   await edit(
     join(d, 'pricing/hosted.yaml'),
     '      cache_write: "2.50"\n',
     '      cache_write: "2.50"\n    - effective_from: "2027-01-01"\n      input: "2.00"\n      output: "8.00"\n      cached_input: "1.00"\n',
   );
-  await edit(join(d, 'teams/clinical.yaml'), 'owner: clinical-ml@acme.example\n', `owner: clinical-ml@acme.example\n${NEW_KEY}`);
+  await edit(
+    join(d, 'teams/clinical.yaml'),
+    'owner: clinical-ml@acme.example\n',
+    `owner: clinical-ml@acme.example\n${NEW_KEY}`,
+  );
 });
 afterAll(() => head.cleanup());
 

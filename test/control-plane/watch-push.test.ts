@@ -19,8 +19,17 @@ const clients: PushClient[] = [];
 
 interface StatusBody {
   version: string | null;
-  lastCompile: { ok: boolean; at: number; diagnostics: { file: string; line: number; rule: string; message: string }[] };
-  dataPlanes: { replicaId: string; connected: boolean; ackedVersion: string | null; nack: { version: string; reason: string } | null }[];
+  lastCompile: {
+    ok: boolean;
+    at: number;
+    diagnostics: { file: string; line: number; rule: string; message: string }[];
+  };
+  dataPlanes: {
+    replicaId: string;
+    connected: boolean;
+    ackedVersion: string | null;
+    nack: { version: string; reason: string } | null;
+  }[];
 }
 
 async function status(): Promise<StatusBody> {
@@ -50,7 +59,13 @@ beforeAll(async () => {
     port: 0,
     debounceMs: 50,
     logger: pino({ level: 'silent' }),
-    extraRoutes: [{ method: 'GET', path: '/extra', handler: async () => ({ status: 200, body: 'mounted', contentType: 'text/plain' }) }],
+    extraRoutes: [
+      {
+        method: 'GET',
+        path: '/extra',
+        handler: async () => ({ status: 200, body: 'mounted', contentType: 'text/plain' }),
+      },
+    ],
   });
 });
 
@@ -66,7 +81,9 @@ describe('control plane watch and push', () => {
     const client = await connect('dp-1');
     await client.waitFor(() => client.applied === initial);
     expect(client.received.map((r) => r.version)).toEqual([initial]);
-    const s = await until(status, (b) => b.dataPlanes.some((d) => d.replicaId === 'dp-1' && d.ackedVersion === initial));
+    const s = await until(status, (b) =>
+      b.dataPlanes.some((d) => d.replicaId === 'dp-1' && d.ackedVersion === initial),
+    );
     expect(s.version).toBe(initial);
     expect(s.dataPlanes.find((d) => d.replicaId === 'dp-1')?.connected).toBe(true);
   });
@@ -98,7 +115,12 @@ describe('control plane watch and push', () => {
     const s = await until(status, (b) => b.lastCompile.at > lastAt);
     expect(s.lastCompile.ok).toBe(false);
     expect(s.lastCompile.diagnostics).toContainEqual(
-      expect.objectContaining({ file: 'routes.yaml', line: 17, rule: 'ref/unknown-route', message: 'unknown Route "chat-backupp" (did you mean "chat-backup"?)' }),
+      expect.objectContaining({
+        file: 'routes.yaml',
+        line: 17,
+        rule: 'ref/unknown-route',
+        message: 'unknown Route "chat-backupp" (did you mean "chat-backup"?)',
+      }),
     );
     await new Promise((r) => setTimeout(r, 200));
     expect(client.received.length).toBe(received);
@@ -134,7 +156,11 @@ describe('control plane watch and push', () => {
       await edit(join(other.dir, 'teams/clinical.yaml'), 'amount: "1500.00"', 'amount: "1400.00"');
       const snapshot = (await compileConfigDir(other.dir)).snapshot!;
       const post = (body: string, token?: string) =>
-        fetch(`${cp.url}/v1/snapshot`, { method: 'POST', body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+        fetch(`${cp.url}/v1/snapshot`, {
+          method: 'POST',
+          body,
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
       expect((await post(JSON.stringify(snapshot))).status).toBe(401);
       expect((await post(JSON.stringify(snapshot), 'sk-sluice-wrong')).status).toBe(401);
       const tampered = structuredClone(snapshot);
@@ -154,7 +180,7 @@ describe('control plane watch and push', () => {
     }
   });
 
-  it('sluice apply pushes a folder and sluice status shows every replica\'s ACKed version', async () => {
+  it("sluice apply pushes a folder and sluice status shows every replica's ACKed version", async () => {
     const other = await copyExamples();
     const out: string[] = [];
     const { log, error } = console;
@@ -199,7 +225,12 @@ describe('control plane started on an invalid config', () => {
   it('starts without a snapshot, then serves the first valid compile', async () => {
     const cfg = await copyExamples();
     await writeFile(join(cfg.dir, 'broken.yaml'), 'apiVersion: sluice/v1\nkind: Team\nname: x\norg: nobody\n');
-    const handle = await startControlPlane({ configDir: cfg.dir, port: 0, debounceMs: 30, logger: pino({ level: 'silent' }) });
+    const handle = await startControlPlane({
+      configDir: cfg.dir,
+      port: 0,
+      debounceMs: 30,
+      logger: pino({ level: 'silent' }),
+    });
     const client = await PushClient.connect(handle.wsUrl, { replicaId: 'dp-early' });
     try {
       expect(handle.current()).toBeNull();

@@ -157,10 +157,10 @@ describe.skipIf(!cliReady)('two data-plane processes sharing one Redis', () => {
     const odd = results.filter((r) => r.status !== 200 && r.status !== 429);
     expect(odd, JSON.stringify(odd.slice(0, 3))).toEqual([]);
     expect(ok.length + refused.length).toBe(200);
-    expect(refused.every((r) => r.code === 'budget_exceeded')).toBe(true);
+    expect(refused.filter((r) => r.code !== 'budget_exceeded')).toEqual([]);
     // Both processes admitted some of the traffic.
     const perReplica = [0, 1].map((k) => results.filter((r, i) => i % 2 === k && r.status === 200).length);
-    expect(perReplica.every((n) => n > 0)).toBe(true);
+    expect(perReplica.filter((n) => n === 0)).toEqual([]);
 
     const a = await adminSpent(replicas[0]!.url, 'team:search');
     const b = await adminSpent(replicas[1]!.url, 'team:search');
@@ -183,7 +183,7 @@ describe.skipIf(!cliReady)('two data-plane processes sharing one Redis', () => {
     const results = await Promise.all(Array.from({ length: 80 }, (_, i) => streamOnce(replicas[i % 2]!.url, TPM_KEY)));
     const ok = results.filter((r) => r.status === 200).length;
     const refused = results.filter((r) => r.status === 429);
-    expect(refused.every((r) => r.code === 'rate_limit_exceeded')).toBe(true);
+    expect(refused.filter((r) => r.code !== 'rate_limit_exceeded')).toEqual([]);
     // Each admission reserves ceil((prompt + 100) × 1.1) ≥ 110 tokens and settles at prompt + 100 ≥ 100;
     // one shared window of 3000 tokens admits at most 3000 / 100 = 30, whatever the replica count.
     expect(ok).toBeLessThanOrEqual(TEAM_TPM / MAX_TOKENS);

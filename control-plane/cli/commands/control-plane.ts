@@ -39,9 +39,17 @@ Options:
     const port = Number(values.port ?? 7070);
     const debounceMs = Number(values.debounce ?? 200);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
-    if (!Number.isInteger(debounceMs) || debounceMs < 0) throw new UsageError('--debounce must be a non-negative integer');
-    const handle = await startControlPlane({ configDir: values.config, port, host: values.host ?? '127.0.0.1', debounceMs });
-    console.error(`control plane on ${handle.url} (push channel ${handle.wsUrl}), version ${handle.current()?.version ?? 'none'}`);
+    if (!Number.isInteger(debounceMs) || debounceMs < 0)
+      throw new UsageError('--debounce must be a non-negative integer');
+    const handle = await startControlPlane({
+      configDir: values.config,
+      port,
+      host: values.host ?? '127.0.0.1',
+      debounceMs,
+    });
+    console.error(
+      `control plane on ${handle.url} (push channel ${handle.wsUrl}), version ${handle.current()?.version ?? 'none'}`,
+    );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

@@ -45,7 +45,9 @@ Exit status: 0 plan printed, 1 a config is invalid, 2 bad usage.`,
       }
       const emptyBase = before.diagnostics.some((d) => d.rule === 'config/empty');
       if (!emptyBase && (!before.ok || !before.snapshot)) {
-        console.error(`sluice plan: base ${base.label} is invalid:\n${formatDiagnostics(before.diagnostics, base.dir, 'text')}`);
+        console.error(
+          `sluice plan: base ${base.label} is invalid:\n${formatDiagnostics(before.diagnostics, base.dir, 'text')}`,
+        );
         return 1;
       }
       const plan = diffSnapshots(before.snapshot, after.snapshot);

@@ -19,7 +19,9 @@ export function renderStatus(body: StatusBody): string {
   const lines = [`current version: ${body.version ?? 'none'}${body.origin ? ` (from ${body.origin})` : ''}`];
   const c = body.lastCompile;
   if (c) {
-    lines.push(`last compile:    ${c.ok ? 'ok' : 'FAILED'} ${ago(c.at)} in ${c.durationMs} ms (${c.errors} errors, ${c.warnings} warnings)`);
+    lines.push(
+      `last compile:    ${c.ok ? 'ok' : 'FAILED'} ${ago(c.at)} in ${c.durationMs} ms (${c.errors} errors, ${c.warnings} warnings)`,
+    );
   }
   if (body.dataPlanes.length === 0) {
     lines.push('data planes:     none connected');

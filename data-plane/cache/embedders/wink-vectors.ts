@@ -41,7 +41,9 @@ export async function convertWinkJson(jsonPath: string, maxWords: number): Promi
   let ascending = true;
   let lastRank = -1;
   const entry = /"((?:[^"\\]|\\.)*)":\[([^\]]*)\]/g;
-  const stream = createReadStream(jsonPath, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  // Small reads keep each synchronous parsing slice short (~10 ms): the conversion may run while
+  // the data plane already serves requests.
+  const stream = createReadStream(jsonPath, { encoding: 'utf8', highWaterMark: 128 * 1024 });
   for await (const piece of stream as AsyncIterable<string>) {
     let text = carry + piece;
     if (!inVectors) {

@@ -58,7 +58,7 @@ export class UsearchIndex implements VectorIndex {
           metric: 'ip',
           quantization: 'f32',
           connectivity: 16,
-          expansion_add: 128,
+          expansion_add: 64,
           expansion_search: 64,
           multi: false,
         }),

@@ -22,8 +22,17 @@ export const highStakesSemanticThreshold = defineRule<Params>({
     additionalProperties: false,
     properties: {
       tag: { type: 'string', minLength: 1, description: 'Tag name marking high-stakes teams. Default "risk".' },
-      value: { type: 'string', minLength: 1, description: 'Tag value marking high-stakes teams. Default "high-stakes".' },
-      min_threshold: { type: 'number', minimum: 0, maximum: 1, description: 'Lowest allowed similarity threshold. Default 0.98.' },
+      value: {
+        type: 'string',
+        minLength: 1,
+        description: 'Tag value marking high-stakes teams. Default "high-stakes".',
+      },
+      min_threshold: {
+        type: 'number',
+        minimum: 0,
+        maximum: 1,
+        description: 'Lowest allowed similarity threshold. Default 0.98.',
+      },
     },
   },
   defaults: { tag: 'risk', value: 'high-stakes', min_threshold: 0.98 },

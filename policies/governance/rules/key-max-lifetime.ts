@@ -20,7 +20,11 @@ export const keyMaxLifetime = defineRule<{ days: number }>({
     for (const key of index.config.keys) {
       if ((key.doc.status ?? 'active') !== 'active') continue;
       if (key.doc.expires_at === undefined) {
-        out.push({ target: key, path: ['name'], message: `key "${key.doc.name}" has no expires_at; keys must expire within ${days} days` });
+        out.push({
+          target: key,
+          path: ['name'],
+          message: `key "${key.doc.name}" has no expires_at; keys must expire within ${days} days`,
+        });
         continue;
       }
       const ms = timestampMs(key.doc.expires_at);

@@ -9,7 +9,12 @@ export const keyRequiredMetadata = defineRule<{ fields: string[] }>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      fields: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Required metadata field names.' },
+      fields: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        minItems: 1,
+        description: 'Required metadata field names.',
+      },
     },
   },
   defaults: { fields: ['owner'] },

@@ -9,8 +9,16 @@ export const productionRouteFallback = defineRule<{ tag: string; value: string }
     type: 'object',
     additionalProperties: false,
     properties: {
-      tag: { type: 'string', minLength: 1, description: 'Tag name selecting production routes. Default "environment".' },
-      value: { type: 'string', minLength: 1, description: 'Tag value selecting production routes. Default "production".' },
+      tag: {
+        type: 'string',
+        minLength: 1,
+        description: 'Tag name selecting production routes. Default "environment".',
+      },
+      value: {
+        type: 'string',
+        minLength: 1,
+        description: 'Tag value selecting production routes. Default "production".',
+      },
     },
   },
   defaults: { tag: 'environment', value: 'production' },

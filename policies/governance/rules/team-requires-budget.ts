@@ -10,7 +10,8 @@ export const teamRequiresBudget = defineRule<Record<string, never>>({
   check({ index }) {
     const out: Finding[] = [];
     for (const team of index.config.teams) {
-      if (!team.doc.budget) out.push({ target: team, path: ['name'], message: `team "${team.doc.name}" has no budget` });
+      if (!team.doc.budget)
+        out.push({ target: team, path: ['name'], message: `team "${team.doc.name}" has no budget` });
     }
     return out;
   },

@@ -139,7 +139,7 @@ describe('end to end: queue', () => {
     expect(a.requests).toHaveLength(1);
     const t = r.body as Ticket;
     const done = await get(dp.url, t.poll_url, { prefer: 'wait=10' });
-    expect(done.status, `${done.text} ${a.requests.length} ${JSON.stringify(r.headers.get('retry-after'))}`).toBe(200);
+    expect(done.status, done.text).toBe(200);
     expect(done.body).toMatchObject({ choices: [{ message: { content: 'recovered' } }] });
   });
 });

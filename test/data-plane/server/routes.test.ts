@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../helpers/data-plane.js';
 import { keyRecord, makeSnapshot, node, route, TEST_ADMIN_TOKEN, TEST_KEY } from '../../helpers/snapshot.js';
@@ -166,5 +167,47 @@ describe('uWebSockets.js native check', () => {
     expect(out.stdout).toContain('UwsFallbackError');
     expect(out.stdout).not.toContain('STARTED');
     expect(out.status).toBe(3);
+  });
+});
+
+describe('request log', () => {
+  it('writes one structured line per request, without prompt contents or secrets', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const logged = await startTestDataPlane({ snapshot, pipeline: testPipeline(scripted()), logger });
+    try {
+      const res = await fetch(`${logged.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { ...AUTH, 'x-request-id': 'log-test-1' },
+        body: chatBody({ messages: [{ role: 'user', content: 'TOP-SECRET-PROMPT' }], stream: true }),
+      });
+      await res.text();
+      await fetch(`${logged.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: AUTH,
+        body: chatBody({ model: 'nope' }),
+      });
+      const requests = lines.filter((l) => l.msg === 'request');
+      expect(requests).toHaveLength(2);
+      expect(requests[0]).toMatchObject({
+        reqId: 'log-test-1',
+        endpoint: 'chat',
+        key: 'search-dev',
+        team: 'search',
+        route: 'gpt-test',
+        status: 200,
+        outcome: 'ok',
+        stream: true,
+        snapshot: snapshot.version,
+      });
+      expect(typeof requests[0].latencyMs).toBe('number');
+      expect(typeof requests[0].ttftMs).toBe('number');
+      expect(requests[1]).toMatchObject({ status: 404, outcome: 'error', errorCode: 'model_not_found' });
+      const all = JSON.stringify(lines);
+      expect(all).not.toContain('TOP-SECRET-PROMPT');
+      expect(all).not.toContain(TEST_KEY);
+    } finally {
+      await logged.close();
+    }
   });
 });
