@@ -104,7 +104,11 @@ function benchSnapshot(upstreamPort: number) {
     ],
     keys: [keyRecord(KEY, { name: 'bench', cachePolicy: 'bench-cache' })],
     providers: [provider('fake', `http://127.0.0.1:${upstreamPort}/v1`, { maxConnections: 64 })],
-    routes: [route('bench-model', { targets: [{ provider: 'fake', model: 'bench-model', weight: 1, contextWindow: 128_000 }] })],
+    routes: [
+      route('bench-model', {
+        targets: [{ provider: 'fake', model: 'bench-model', weight: 1, contextWindow: 128_000 }],
+      }),
+    ],
     cachePolicies: {
       'bench-cache': {
         id: 'bench-cache',
@@ -179,7 +183,10 @@ async function serverBench(seconds: number, latencyN: number): Promise<void> {
     children.push(dp.child);
     const sluiceUrl = (await dp.ready)[1]!;
     const direct = { origin: `http://127.0.0.1:${upstreamPort}`, headers: { 'content-type': 'application/json' } };
-    const sluice = { origin: sluiceUrl, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` } };
+    const sluice = {
+      origin: sluiceUrl,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    };
     // The same server and pipeline, cache bypassed: every request goes to the upstream.
     const proxied = { origin: sluiceUrl, headers: { ...sluice.headers, 'x-sluice-cache': 'no-store' } };
 
@@ -242,7 +249,9 @@ async function semanticBench(sizes: number[], queries: number): Promise<void> {
   for (const q of qs) embedder.embedSync(q);
   const embedUs = ((performance.now() - tEmbed) * 1000) / qs.length;
   console.log(`\n## Semantic lookup (one scope, offline embedder; embed ${embedUs.toFixed(1)} µs/prompt)\n`);
-  console.log('| entries | index | build s | lookup p50 ms | lookup p99 ms | search only p50 ms |\n|---|---|---|---|---|---|');
+  console.log(
+    '| entries | index | build s | lookup p50 ms | lookup p99 ms | search only p50 ms |\n|---|---|---|---|---|---|',
+  );
   const maxSize = Math.max(...sizes);
   const corpus = prompts(vocab, maxSize, 7).map((p) => embedder.embedSync(p));
   for (const size of sizes) {

@@ -5,14 +5,16 @@
  *   node --import tsx bench/limiter.ts [redis://127.0.0.1:6390]
  */
 import { MemoryLimiter } from '../data-plane/limits/memory-limiter.js';
-import { periodWindow } from '../data-plane/limits/period.js';
+import { PeriodCache } from '../data-plane/limits/period.js';
 import { RedisLimiter } from '../data-plane/limits/redis-limiter.js';
 import type { Limiter, NodeSpec } from '../data-plane/limits/types.js';
 
 const REDIS_URL = process.argv[2] ?? process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6390';
 
+const periods = new PeriodCache(); // as the stage does: Intl runs once per period, not per request
+
 function chain(now: number): NodeSpec[] {
-  const w = periodWindow(now, 'monthly', 'Europe/Berlin');
+  const w = periods.window(now, 'monthly', 'Europe/Berlin');
   const base = { tpd: null, periodStart: w.start, periodEnd: w.end };
   return [
     { id: 'key:bench', rpm: 1e9, tpm: 1e12, maxConcurrent: 10_000, budgetMicros: null, ...base },

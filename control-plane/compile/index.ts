@@ -43,7 +43,7 @@ export class ConfigCompiler {
     const resolver = new Resolver(index);
     const now = (this.options.now ?? Date.now)();
     const all = sortDiagnostics([...diagnostics, ...runChecks(index, resolver, now)]);
-    if (config.files === 0) {
+    if (config.files === 0 && !all.some((d) => d.rule === 'config/not-found')) {
       all.unshift({
         severity: 'error',
         rule: 'config/empty',

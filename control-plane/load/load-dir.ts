@@ -50,7 +50,25 @@ export class ConfigLoader {
    */
   async load(changed?: readonly string[]): Promise<LoadResult> {
     if (!changed || this.files === null) {
-      this.files = await listConfigFiles(this.dir);
+      try {
+        this.files = await listConfigFiles(this.dir);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+        this.files = null;
+        this.cache.clear();
+        const result = this.assemble([]);
+        result.diagnostics.push({
+          severity: 'error',
+          rule: 'config/not-found',
+          message: `config folder ${this.dir} does not exist or is not a folder`,
+          file: null,
+          line: 0,
+          column: 0,
+          path: '',
+        });
+        return result;
+      }
       await Promise.all(this.files.map((f) => this.refresh(f, false)));
       const live = new Set(this.files);
       for (const path of this.cache.keys()) if (!live.has(path)) this.cache.delete(path);

@@ -4,7 +4,14 @@ interface Matches {
   keys: BigUint64Array;
   distances: Float32Array;
 }
-type ExactSearch = (dataset: Float32Array, query: Float32Array, dims: number, count: number, metric: string, threads?: number) => Matches;
+type ExactSearch = (
+  dataset: Float32Array,
+  query: Float32Array,
+  dims: number,
+  count: number,
+  metric: string,
+  threads?: number,
+) => Matches;
 
 /**
  * usearch's SIMD brute-force search (`exactSearch`): the same exact scan as the JS loop, ~4–10×

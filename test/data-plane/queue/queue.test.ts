@@ -307,7 +307,10 @@ describe('queue stage', () => {
   it('close() settles waiting and running jobs as aborted so accounting hears about them', async () => {
     const s = createQueueStage(deps());
     const waitingCtx = makeCtx(snapshot());
-    await s.run(waitingCtx, flaky(1_000, () => json('never')));
+    await s.run(
+      waitingCtx,
+      flaky(1_000, () => json('never')),
+    );
     const runningCtx = makeCtx(snapshot());
     let started = false;
     await s.run(runningCtx, async () => {

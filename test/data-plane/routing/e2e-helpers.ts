@@ -8,7 +8,11 @@ export interface Answer {
   text: string;
 }
 
-export async function chat(base: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Answer> {
+export async function chat(
+  base: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEY}`, ...headers },

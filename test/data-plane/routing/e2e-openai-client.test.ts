@@ -80,7 +80,10 @@ describe('openai npm client through the router', () => {
       tools,
     });
     expect(res.choices[0].finish_reason).toBe('tool_calls');
-    expect(res.choices[0].message.tool_calls?.[0].function).toEqual({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+    expect(res.choices[0].message.tool_calls?.[0].function).toEqual({
+      name: 'get_weather',
+      arguments: '{"city":"Paris"}',
+    });
     expect((a.requests[0].body as { tools: unknown }).tools).toEqual(tools);
 
     const stream = await client.chat.completions.create({

@@ -372,7 +372,6 @@ describe('router: streaming', () => {
     if (out.type !== 'stream') throw new Error('expected a stream');
     expect((await collect(out.chunks)).map((c) => c.choices[0].delta.content)).toEqual(['quick']);
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect(h.adapter.calls[0].signal.aborted).toBe(true);
   });
 
   it('ends with a GatewayError from the iterator after a mid-stream failure, usage still recorded', async () => {

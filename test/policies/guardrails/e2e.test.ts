@@ -46,7 +46,9 @@ describe('guardrails end to end', () => {
     expect(r.headers.get('x-sluice-guardrails')).toBe('redacted=email:1,national_id:1,phone:1,term:1');
     const sent = fake.requests[0].body as { messages: Array<{ content: string }> };
     expect(sent.messages[0].content).toBe('Escalate to [REDACTED_EMAIL]');
-    expect(sent.messages[1].content).toBe('I am at [REDACTED_PHONE], SSN [REDACTED_NATIONAL_ID], about [REDACTED_TERM]');
+    expect(sent.messages[1].content).toBe(
+      'I am at [REDACTED_PHONE], SSN [REDACTED_NATIONAL_ID], about [REDACTED_TERM]',
+    );
   });
 
   it('a blocked kind is refused with 400 before any upstream call', async () => {
@@ -62,7 +64,10 @@ describe('guardrails end to end', () => {
   });
 
   it('prompts over maxInputTokens get 400 context_length_exceeded', async () => {
-    const r = await chat(dp.url, { model: 'gpt-test', messages: [{ role: 'user', content: 'lorem ipsum '.repeat(2_000) }] });
+    const r = await chat(dp.url, {
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'lorem ipsum '.repeat(2_000) }],
+    });
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ error: { code: 'context_length_exceeded' } });
     expect(fake.requests).toHaveLength(0);
