@@ -26,7 +26,16 @@ function chain(now: number): NodeSpec[] {
 let seq = 0;
 async function decision(l: Limiter, scope: string): Promise<void> {
   const now = Date.now();
-  const out = await l.reserve({ id: `b${seq++}`, scope, nodes: chain(now), tokens: 1200, micros: 900, now, leaseMs: 120_000, hold: true });
+  const out = await l.reserve({
+    id: `b${seq++}`,
+    scope,
+    nodes: chain(now),
+    tokens: 1200,
+    micros: 900,
+    now,
+    leaseMs: 120_000,
+    hold: true,
+  });
   if (!out.ok) throw new Error(`refused: ${out.reason}`);
   await l.reconcile(out.reservation, { tokens: 1000, micros: 700 }, Date.now(), [50, 80, 100]);
 }
@@ -81,7 +90,9 @@ try {
   await sequential('redis', redis, 5_000);
   await concurrent('redis', redis, 20_000, 64);
 } catch (err) {
-  console.log(`redis: skipped (${err instanceof Error ? err.message : String(err)}) — start it with test/setup/services.sh`);
+  console.log(
+    `redis: skipped (${err instanceof Error ? err.message : String(err)}) — start it with test/setup/services.sh`,
+  );
 } finally {
   await redis.close();
 }

@@ -33,7 +33,9 @@ function bench<T>(label: string, make: (i: number) => T, fn: (input: T) => numbe
   const ms = performance.now() - t;
   const perCall = (ms * 1000) / iterations;
   const tps = Math.round(tokens / (ms / 1000));
-  console.log(`${label.padEnd(46)} ${perCall.toFixed(1).padStart(8)} µs/call ${tps.toLocaleString('en-US').padStart(12)} tokens/s`);
+  console.log(
+    `${label.padEnd(46)} ${perCall.toFixed(1).padStart(8)} µs/call ${tps.toLocaleString('en-US').padStart(12)} tokens/s`,
+  );
 }
 
 const t0 = performance.now();

@@ -6,9 +6,10 @@ const port = c.controlPlane.port;
 for (let i = 0; i < 5; i++) await c.status();
 await c.stopControlPlane();
 const t = Date.now();
-for (let i = 0; i < 40; i++) {
-  const r = await new Promise((res) => { const s = net.createServer(); s.once('error', (e) => res(e.code)); s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => res('ok'))); });
-  if (r !== 'ok' || i % 10 === 0) console.log(Date.now() - t, r, r !== 'ok' ? execSync(`ss -tanpe | grep ':${port}' || true`).toString() : '');
-  await new Promise((r) => setTimeout(r, 200));
+for (let i = 0; i < 80; i++) {
+  const r = await new Promise((res) => { const s = net.createServer(); s.once('error', (e) => res(e.code)); s.listen({ port, host: '127.0.0.1' }, () => s.close(() => res('ok'))); });
+  if (r === 'ok') { console.log('bind ok after', Date.now() - t, 'ms'); break; }
+  if (i % 10 === 0) console.log(Date.now() - t, r, execSync(`ss -tan | grep ':${port}' | wc -l`).toString().trim(), 'sockets on port');
+  await new Promise((r) => setTimeout(r, 1000));
 }
 await c.close();

@@ -24,7 +24,6 @@ const SWEEP_EVERY_MS = 60_000;
 export type HitTier = 'hit-exact' | 'hit-semantic';
 
 export class CacheService {
-  readonly counters = new CacheCounters();
   readonly embedders: EmbedderRegistry;
   readonly semantic: SemanticTier;
   private readonly indexes = new Map<number, Promise<VectorIndex>>();
@@ -32,6 +31,7 @@ export class CacheService {
 
   private constructor(
     readonly store: ExactStore,
+    readonly counters: CacheCounters,
     private readonly config: DataPlaneConfig,
     readonly options: CacheOptions,
     private readonly logger: Logger,
@@ -58,7 +58,7 @@ export class CacheService {
     logger: Logger,
     snapshot: () => Snapshot | null,
   ): Promise<CacheService> {
-    const counters = { evictions: {} as Record<string, number> };
+    const counters = new CacheCounters();
     const store: ExactStore = config.redisUrl
       ? await RedisExactStore.connect(config.redisUrl, options.redisPrefix, logger)
       : new MemoryExactStore(
@@ -69,9 +69,7 @@ export class CacheService {
           },
           options.now,
         );
-    const service = new CacheService(store, config, options, logger, snapshot);
-    service.counters.evictions = counters.evictions;
-    return service;
+    return new CacheService(store, counters, config, options, logger, snapshot);
   }
 
   /** Starts loading the embedders the snapshot's policies use (off the request path). */

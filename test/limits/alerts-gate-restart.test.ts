@@ -45,7 +45,9 @@ describe('budget alerts', () => {
     const hook = await webhookServer();
     process.env.SLUICE_TEST_ALERT_HOOK = hook.url;
     // $0.001 budget; each request costs 1000×0.15 + 500×0.6 = 450 µ$ → crosses 50% then 80% and 100%.
-    const snapshot = teamBudget(1_000, { gateway: { alertWebhook: 'env:SLUICE_TEST_ALERT_HOOK', alertThresholdsPercent: [50, 80, 100] } });
+    const snapshot = teamBudget(1_000, {
+      gateway: { alertWebhook: 'env:SLUICE_TEST_ALERT_HOOK', alertThresholdsPercent: [50, 80, 100] },
+    });
     const lines: unknown[] = [];
     const logger = silent.child({});
     logger.warn = ((obj: unknown) => {
@@ -60,7 +62,11 @@ describe('budget alerts', () => {
     }
     await alerter.close();
     const sent = hook.bodies as Array<{ node: string; percent: number; spentMicros: number; budgetUsd: string }>;
-    expect(sent.map((b) => `${b.node}@${b.percent}`).sort()).toEqual(['team:search@100', 'team:search@50', 'team:search@80']);
+    expect(sent.map((b) => `${b.node}@${b.percent}`).sort()).toEqual([
+      'team:search@100',
+      'team:search@50',
+      'team:search@80',
+    ]);
     expect(sent.find((b) => b.percent === 50)).toMatchObject({ spentMicros: 900, budgetUsd: '0.001' });
     expect(lines).toHaveLength(3);
     const metricAfter = (await budgetAlerts.get()).values.reduce((a, v) => a + v.value, 0);
@@ -150,7 +156,11 @@ describe('restart loses no spend', () => {
     await expect(stage.run(ctx, jsonNext(ctx, usage(1, 1)))).rejects.toMatchObject({ code: 'budget_exceeded' });
     const small = makeCtx(snapshot, chat('x', { max_tokens: 10 }));
     await stage.run(small, jsonNext(small, usage(10, 10)));
-    const report = await stage.adminRoutes![0]!.handler({ query: new URLSearchParams({ node: 'team:search' }), body: null, snapshot });
+    const report = await stage.adminRoutes![0]!.handler({
+      query: new URLSearchParams({ node: 'team:search' }),
+      body: null,
+      snapshot,
+    });
     expect((report.body as { nodes: Array<{ spentMicros: number }> }).nodes[0]!.spentMicros).toBe(900 + 8);
   });
 
@@ -165,7 +175,11 @@ describe('restart loses no spend', () => {
     const second = await RedisLimiter.create({ url: TEST_REDIS_URL, keyPrefix: prefix });
     closers.push(() => second.close());
     const stage2 = buildLimitsStage({ limiter: second, logger: silent });
-    const report = await stage2.adminRoutes![0]!.handler({ query: new URLSearchParams({ node: 'team:search' }), body: null, snapshot });
+    const report = await stage2.adminRoutes![0]!.handler({
+      query: new URLSearchParams({ node: 'team:search' }),
+      body: null,
+      snapshot,
+    });
     expect((report.body as { nodes: Array<{ spentMicros: number }> }).nodes[0]!.spentMicros).toBe(7_500);
     const big = makeCtx(snapshot, chat('x', { max_tokens: 10_000 }));
     await expect(stage2.run(big, jsonNext(big, usage(1, 1)))).rejects.toMatchObject({ code: 'budget_exceeded' });

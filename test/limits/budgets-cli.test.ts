@@ -10,7 +10,10 @@ import { serverReady } from './e2e-readiness.js';
 const snapshot = makeSnapshot({
   nodes: [
     node('org:acme', { budget: { amountMicros: 100_000_000, period: 'monthly', timezone: 'America/New_York' } }),
-    node('team:search', { parent: 'org:acme', budget: { amountMicros: 10_000_000, period: 'weekly', timezone: 'UTC' } }),
+    node('team:search', {
+      parent: 'org:acme',
+      budget: { amountMicros: 10_000_000, period: 'weekly', timezone: 'UTC' },
+    }),
     node('key:search-dev', { parent: 'team:search' }),
   ],
 });
@@ -29,7 +32,16 @@ describe('budget report', () => {
       [now - 2 * 3_600_000, 1_000_000],
       [now - 10 * 60_000, 250_000],
     ] as const) {
-      const r = await limiter.reserve({ id: `x${at}`, scope, nodes, tokens: 1, micros: 1, now: at, leaseMs: 60_000, hold: true });
+      const r = await limiter.reserve({
+        id: `x${at}`,
+        scope,
+        nodes,
+        tokens: 1,
+        micros: 1,
+        now: at,
+        leaseMs: 60_000,
+        hold: true,
+      });
       if (!r.ok) throw new Error('refused');
       await limiter.reconcile(r.reservation, { tokens: 1, micros }, at, []);
     }
@@ -80,7 +92,16 @@ describe.skipIf(!serverReady)('sluice budgets against a running data plane', () 
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       expect(
-        await command.run(['--data-plane', dp.url, '--admin-token', TEST_ADMIN_TOKEN, '--node', 'team:search', '--format', 'json']),
+        await command.run([
+          '--data-plane',
+          dp.url,
+          '--admin-token',
+          TEST_ADMIN_TOKEN,
+          '--node',
+          'team:search',
+          '--format',
+          'json',
+        ]),
       ).toBe(0);
       expect(await command.run(['--data-plane', dp.url, '--admin-token', 'wrong'])).toBe(1);
     } finally {

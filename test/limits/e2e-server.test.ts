@@ -126,7 +126,10 @@ describe.skipIf(!serverReady)('limits end-to-end through the real server', () =>
 
     it('chat JSON: charges the provider-reported usage at the dated price', async () => {
       fake.setBehavior({ usage: { prompt: 1000, completion: 200 } });
-      const res = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+      const res = await client.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       expect(res.usage?.prompt_tokens).toBe(1000);
       spent += costMicros(1000, 200);
       const b = await settled(dp);
@@ -150,7 +153,11 @@ describe.skipIf(!serverReady)('limits end-to-end through the real server', () =>
     });
 
     it('chat stream aborted by the client: charges what was received, releases the reservation', async () => {
-      fake.setBehavior({ chunks: Array.from({ length: 40 }, (_, i) => `w${i} `), chunkDelayMs: 15, usage: { prompt: 500 } });
+      fake.setBehavior({
+        chunks: Array.from({ length: 40 }, (_, i) => `w${i} `),
+        chunkDelayMs: 15,
+        usage: { prompt: 500 },
+      });
       const ac = new AbortController();
       const res = await fetch(`${dp.url}/v1/chat/completions`, {
         method: 'POST',

@@ -76,7 +76,10 @@ function stop(r: Replica): Promise<void> {
 }
 
 /** One streamed request; returns the HTTP status, and the usage the client saw when it succeeded. */
-async function streamOnce(url: string, secret: string): Promise<{ status: number; code?: string; prompt?: number; out?: number }> {
+async function streamOnce(
+  url: string,
+  secret: string,
+): Promise<{ status: number; code?: string; prompt?: number; out?: number }> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
@@ -89,7 +92,8 @@ async function streamOnce(url: string, secret: string): Promise<{ status: number
     }),
   });
   const text = await res.text();
-  if (res.status !== 200) return { status: res.status, code: (JSON.parse(text) as { error: { code: string } }).error.code };
+  if (res.status !== 200)
+    return { status: res.status, code: (JSON.parse(text) as { error: { code: string } }).error.code };
   let prompt = 0;
   let out = 0;
   for (const line of text.split('\n')) {
@@ -104,9 +108,15 @@ async function streamOnce(url: string, secret: string): Promise<{ status: number
   return { status: 200, prompt, out };
 }
 
-async function adminSpent(url: string, id: string): Promise<{ spentMicros: number; reservedMicros: number; inFlight: number }> {
-  const res = await fetch(`${url}/admin/budgets?node=${id}`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
-  return ((await res.json()) as { nodes: Array<{ spentMicros: number; reservedMicros: number; inFlight: number }> }).nodes[0]!;
+async function adminSpent(
+  url: string,
+  id: string,
+): Promise<{ spentMicros: number; reservedMicros: number; inFlight: number }> {
+  const res = await fetch(`${url}/admin/budgets?node=${id}`, {
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+  });
+  return ((await res.json()) as { nodes: Array<{ spentMicros: number; reservedMicros: number; inFlight: number }> })
+    .nodes[0]!;
 }
 
 describe.skipIf(!cliReady)('two data-plane processes sharing one Redis', () => {
@@ -118,13 +128,20 @@ describe.skipIf(!cliReady)('two data-plane processes sharing one Redis', () => {
     const { startFakeOpenAI } = await import('../fakes/index.js');
     fake = await startFakeOpenAI();
     // Streams last ~100 ms so that the 200 requests overlap on both replicas.
-    fake.setBehavior({ chunks: ['a', 'b', 'c', 'd', 'e'], chunkDelayMs: 20, usage: { prompt: PROMPT, completion: MAX_TOKENS } });
+    fake.setBehavior({
+      chunks: ['a', 'b', 'c', 'd', 'e'],
+      chunkDelayMs: 20,
+      usage: { prompt: PROMPT, completion: MAX_TOKENS },
+    });
     dir = await mkdtemp(join(tmpdir(), 'sluice-two-replicas-'));
     const snapshot = makeSnapshot({
       baseUrl: fake.url,
       nodes: [
         node('org:acme'),
-        node('team:search', { parent: 'org:acme', budget: { amountMicros: BUDGET, period: 'daily', timezone: 'Asia/Tokyo' } }),
+        node('team:search', {
+          parent: 'org:acme',
+          budget: { amountMicros: BUDGET, period: 'daily', timezone: 'Asia/Tokyo' },
+        }),
         node('key:search-dev', { parent: 'team:search' }),
         node('team:tpm', { parent: 'org:acme', limits: { rpm: null, tpm: TEAM_TPM, tpd: null, maxConcurrent: null } }),
         node('key:tpm-dev', { parent: 'team:tpm' }),

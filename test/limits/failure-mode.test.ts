@@ -69,7 +69,10 @@ async function viaProxy(): Promise<{ proxy: RedisProxy; limiter: RedisLimiter }>
 }
 
 const snapshotFor = (mode: 'open' | 'closed' | null, gatewayMode: 'open' | 'closed' = 'closed') =>
-  makeSnapshot({ gateway: { limiterFailureMode: gatewayMode }, routes: [route('gpt-test', { limiterFailureMode: mode })] });
+  makeSnapshot({
+    gateway: { limiterFailureMode: gatewayMode },
+    routes: [route('gpt-test', { limiterFailureMode: mode })],
+  });
 
 async function timed<T>(p: Promise<T>): Promise<{ ms: number; value: T | null; error: unknown }> {
   const t = performance.now();
@@ -124,7 +127,11 @@ describe('limiter backend outage', () => {
 
   it('Redis unreachable at start-up: creating the limiter returns, requests follow the failure mode', async () => {
     const t = performance.now();
-    const limiter = await RedisLimiter.create({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 300, commandTimeoutMs: 100 });
+    const limiter = await RedisLimiter.create({
+      url: 'redis://127.0.0.1:1',
+      connectTimeoutMs: 300,
+      commandTimeoutMs: 100,
+    });
     limiters.push(limiter);
     expect(performance.now() - t).toBeLessThan(1_500);
     const stage = buildLimitsStage({ limiter, logger: silent });

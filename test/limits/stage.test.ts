@@ -41,7 +41,8 @@ function snapshotWith(teamBudgetMicros: number | null, over: Parameters<typeof m
       node('org:acme'),
       node('team:search', {
         parent: 'org:acme',
-        budget: teamBudgetMicros === null ? null : { amountMicros: teamBudgetMicros, period: 'monthly', timezone: 'UTC' },
+        budget:
+          teamBudgetMicros === null ? null : { amountMicros: teamBudgetMicros, period: 'monthly', timezone: 'UTC' },
       }),
       node('key:search-dev', { parent: 'team:search' }),
     ],
@@ -140,7 +141,8 @@ describe.each(backends)('limits stage (%s)', (_name, makeLimiter) => {
       ctx.meta.usage = usage(7, 0);
       return { type: 'json', status: 200, body: {} };
     });
-    const expected = countTextTokens('text-embedding-3-small', 'alpha beta') + countTextTokens('text-embedding-3-small', 'gamma');
+    const expected =
+      countTextTokens('text-embedding-3-small', 'alpha beta') + countTextTokens('text-embedding-3-small', 'gamma');
     expect(ctx.meta.inputTokensEstimate).toBe(expected);
     expect((await status(limiter, snapshot, 'org:acme')).spentMicros).toBe(1); // 7 × 20_000 pico → 1 µ$ (rounded up)
   });
@@ -165,7 +167,10 @@ describe.each(backends)('limits stage (%s)', (_name, makeLimiter) => {
       nodes: [
         node('org:acme'),
         node('team:search', { parent: 'org:acme' }),
-        node('key:search-dev', { parent: 'team:search', limits: { rpm: 2, tpm: null, tpd: null, maxConcurrent: null } }),
+        node('key:search-dev', {
+          parent: 'team:search',
+          limits: { rpm: 2, tpm: null, tpd: null, maxConcurrent: null },
+        }),
       ],
     });
     const stage = buildLimitsStage({ limiter, logger: silent });
@@ -220,7 +225,11 @@ describe.each(backends)('limits stage (%s)', (_name, makeLimiter) => {
     expect(await status(limiter, snapshot, 'key:search-dev')).toMatchObject({ inFlight: 1 });
     ac.abort();
     await new Promise((r) => setTimeout(r, 20));
-    expect(await status(limiter, snapshot, 'key:search-dev')).toMatchObject({ inFlight: 0, reservedMicros: 0, spentMicros: 0 });
+    expect(await status(limiter, snapshot, 'key:search-dev')).toMatchObject({
+      inFlight: 0,
+      reservedMicros: 0,
+      spentMicros: 0,
+    });
   });
 
   it('a provider error before any output refunds the whole reservation', async () => {
@@ -234,7 +243,11 @@ describe.each(backends)('limits stage (%s)', (_name, makeLimiter) => {
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
-    expect(await status(limiter, snapshot, 'team:search')).toMatchObject({ spentMicros: 0, reservedMicros: 0, inFlight: 0 });
+    expect(await status(limiter, snapshot, 'team:search')).toMatchObject({
+      spentMicros: 0,
+      reservedMicros: 0,
+      inFlight: 0,
+    });
   });
 
   it('a budget trips on streamed traffic and total spend stays within the budget', async () => {
@@ -283,7 +296,10 @@ describe.each(backends)('limits stage (%s)', (_name, makeLimiter) => {
     const snapshot = makeSnapshot({
       nodes: [
         node('org:acme'),
-        node('team:search', { parent: 'org:acme', budget: { amountMicros: 1, period: 'daily', timezone: 'Europe/Berlin' } }),
+        node('team:search', {
+          parent: 'org:acme',
+          budget: { amountMicros: 1, period: 'daily', timezone: 'Europe/Berlin' },
+        }),
         node('team:ads', { parent: 'org:acme' }),
         node('key:search-dev', { parent: 'team:search' }),
         node('key:ads-dev', { parent: 'team:ads' }),

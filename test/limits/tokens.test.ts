@@ -89,7 +89,12 @@ describe('token counting', () => {
     const t = (s: string) => ref('o200k_base', s);
     const base = countChatTokens('gpt-4o', [{ role: 'user', content: 'x' }]);
     const toolTokens =
-      7 + t('get_weather:Get the weather') + 3 + (3 + t('city:string:City name')) + (3 - 3 + 3 + t('c') + 3 + t('f') + t('unit:string:Unit')) + 12;
+      7 +
+      t('get_weather:Get the weather') +
+      3 +
+      (3 + t('city:string:City name')) +
+      (3 - 3 + 3 + t('c') + 3 + t('f') + t('unit:string:Unit')) +
+      12;
     expect(countChatTokens('gpt-4o', [{ role: 'user', content: 'x' }], tools)).toBe(base + toolTokens);
     const withImage = countChatTokens('gpt-4o', [
       {
@@ -105,9 +110,12 @@ describe('token counting', () => {
   });
 
   it('long texts are estimated from samples, close to and not below the exact count', () => {
-    const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma'.split(' ');
+    const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma'.split(
+      ' ',
+    );
     let text = '';
-    for (let i = 0; text.length < LONG_TEXT_CHARS * 2; i++) text += `${words[(i * 7) % words.length]}${i % 13 === 0 ? '.\n' : ' '}`;
+    for (let i = 0; text.length < LONG_TEXT_CHARS * 2; i++)
+      text += `${words[(i * 7) % words.length]}${i % 13 === 0 ? '.\n' : ' '}`;
     const exact = ref('o200k_base', text);
     const estimate = countTextTokens('gpt-4o', text);
     expect(estimate).toBeGreaterThanOrEqual(exact);
