@@ -65,6 +65,7 @@ describe('detectors: true positives', () => {
     ['Ring +44 20 7946 0958 today', 'phone', '[REDACTED_PHONE]'],
     ['Ring +49 (30) 1234-5678', 'phone', '[REDACTED_PHONE]'],
     ['Ring 020 7946 0958.', 'phone', '[REDACTED_PHONE]'],
+    ['Appelez le 01 23 45 67 89', 'phone', '[REDACTED_PHONE]'],
   ])('%s → %s', (text, kind, token) => {
     const r = scan(text);
     expect(r.counts).toEqual({ [kind]: 1 });
