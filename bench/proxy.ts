@@ -15,6 +15,7 @@
  * Goals on a 2-core machine: ≥15× Portkey's RPS, ≤0.1 ms added p50, ≤0.5 ms added TTFB.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -133,6 +134,51 @@ async function runCoreSluice(upstreamPort: number): Promise<void> {
     },
   );
   console.error(`core data plane on ${dp.url}`);
+}
+
+// ───────────── child modes: floors for the CPU comparison (`--cpu`) ─────────────
+// bare-uws: uWS + body collection + JSON.parse + a canned JSON answer (no upstream call).
+// bare-proxy: the same plus one undici call to the fake upstream, body passed through as text.
+
+async function runBare(upstreamPort: number | null): Promise<void> {
+  const { uWS } = await import('../data-plane/server/uws.js');
+  const pool = upstreamPort ? new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: 64 }) : null;
+  const canned = { id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [], usage: {} };
+  const app = uWS.App();
+  app.post('/*', (res) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const parts: Buffer[] = [];
+    res.onData((ab, last) => {
+      parts.push(Buffer.from(new Uint8Array(ab)));
+      if (!last) return;
+      const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as { model: string };
+      const answer = (text: string) => {
+        if (aborted) return;
+        res.cork(() => {
+          res.writeStatus('200 OK');
+          res.writeHeader('content-type', 'application/json');
+          res.end(text);
+        });
+      };
+      if (!pool) return answer(JSON.stringify({ ...canned, model: body.model }));
+      pool
+        .request({
+          method: 'POST',
+          path: '/v1/chat/completions',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        .then((r) => r.body.text())
+        .then(answer, () => answer('{}'));
+    });
+  });
+  app.listen('127.0.0.1', 0, (ls) => {
+    if (!ls) throw new Error('bare server could not listen');
+    console.error(`BARE_URL=http://127.0.0.1:${uWS.us_socket_local_port(ls as never)}`);
+  });
 }
 
 // ───────────────────────── processes ─────────────────────────
@@ -452,10 +498,153 @@ async function main(): Promise<void> {
   }
 }
 
+// ───────────────────────── CPU mode (`--cpu`) ─────────────────────────
+// On a shared, loaded machine wall-clock figures are noise; CPU time per request is not. Each
+// target runs as its own process; its CPU time (all threads, and the main thread alone, from
+// /proc/<pid>/task/*/schedstat, ns resolution) is read before and after a fixed number of requests.
+
+function cpuNs(pid: number): { all: number; main: number } {
+  let all = 0;
+  let main = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let ns = 0;
+    try {
+      ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      continue; // thread exited meanwhile
+    }
+    all += ns;
+    if (tid === String(pid)) main = ns;
+  }
+  return { all, main };
+}
+
+async function fire(t: Target, n: number, connections: number, body: string): Promise<void> {
+  const pool = new Pool(t.origin, { connections, pipelining: 1 });
+  let left = n;
+  let bad = 0;
+  const worker = async () => {
+    while (left > 0) {
+      left--;
+      const r = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: t.headers, body });
+      await r.body.dump();
+      if (r.statusCode !== 200) bad++;
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  await pool.close();
+  if (bad > 0) throw new Error(`${t.name}: ${bad} non-200 answers`);
+}
+
+async function mainCpu(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      cpu: { type: 'boolean' },
+      requests: { type: 'string', default: '10000' },
+      connections: { type: 'string', default: '8' },
+      rounds: { type: 'string', default: '3' },
+      prof: { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  const n = Number(values.requests);
+  const conns = Number(values.connections);
+  const rounds = Number(values.rounds);
+  const children: ChildProcess[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-cpu-'));
+  const tsx = ['--import', 'tsx'];
+  const prof = values.prof ? ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] : [];
+  try {
+    const up = spawnAndWait(process.execPath, [...tsx, 'bench/proxy.ts', '--fake-upstream'], /UPSTREAM_PORT=(\d+)/);
+    children.push(up.child);
+    const upstreamPort = Number((await up.ready)[1]);
+    const snapshotFile = join(dir, 'snapshot.json');
+    await writeFile(snapshotFile, JSON.stringify(benchSnapshot(upstreamPort)));
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+    const specs: { name: string; args: string[]; pattern: RegExp }[] = [
+      { name: 'bare-uws', args: [...tsx, 'bench/proxy.ts', '--bare'], pattern: /BARE_URL=(\S+)/ },
+      {
+        name: 'bare-proxy',
+        args: [...tsx, 'bench/proxy.ts', '--bare', String(upstreamPort)],
+        pattern: /BARE_URL=(\S+)/,
+      },
+      {
+        name: 'sluice-core',
+        args: [...prof, ...tsx, 'bench/proxy.ts', '--core-sluice', String(upstreamPort)],
+        pattern: /core data plane on (http:\/\/[\d.]+:\d+)/,
+      },
+      {
+        name: 'sluice',
+        args: [...prof, ...tsx, 'control-plane/cli/main.ts', 'data-plane', '--snapshot', snapshotFile, '--port', '0'],
+        pattern: /data plane on (http:\/\/[\d.]+:\d+)/,
+      },
+    ];
+    const only = values.only?.split(',');
+    const targets: (Target & { pid: number })[] = [];
+    for (const spec of specs) {
+      if (only && !only.includes(spec.name)) continue;
+      const c = spawnAndWait(process.execPath, [...spec.args, '--data-dir', dir], spec.pattern, {}, true);
+      children.push(c.child);
+      const origin = (await c.ready)[1];
+      targets.push({ name: spec.name, origin, headers: auth, pid: c.child.pid! });
+    }
+    const upPid = up.child.pid!;
+    const rows = new Map<string, { all: number[]; main: number[]; up: number[] }>();
+    for (const mode of ['json', 'stream'] as const) {
+      const body = mode === 'json' ? BODY : STREAM_BODY;
+      for (const t of targets) await fire(t, Math.min(n, 3000), conns, body); // warm-up: JIT, pools
+      for (let r = 0; r < rounds; r++) {
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[(i + r) % targets.length]!;
+          const a = cpuNs(t.pid);
+          const u = cpuNs(upPid);
+          await fire(t, n, conns, body);
+          const b = cpuNs(t.pid);
+          const v = cpuNs(upPid);
+          const key = `${t.name}|${mode}`;
+          const row = rows.get(key) ?? { all: [], main: [], up: [] };
+          row.all.push((b.all - a.all) / n / 1000);
+          row.main.push((b.main - a.main) / n / 1000);
+          row.up.push((v.all - u.all) / n / 1000);
+          rows.set(key, row);
+        }
+        console.error(`${mode} round ${r + 1}/${rounds} done`);
+      }
+    }
+    const med = (xs: number[]) => pct(xs, 50).toFixed(1);
+    console.log('| target | JSON µs CPU/req (all threads) | JSON main thread | stream µs CPU/req (all threads) | stream main thread | upstream µs/req (JSON) |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const t of targets) {
+      const j = rows.get(`${t.name}|json`)!;
+      const s = rows.get(`${t.name}|stream`)!;
+      console.log(`| ${t.name} | ${med(j.all)} | ${med(j.main)} | ${med(s.all)} | ${med(s.main)} | ${med(j.up)} |`);
+    }
+    console.log(
+      `\nrequests=${n}×${rounds} rounds, ${conns} connections, median of rounds; loadavg(1m)=${loadavg()[0].toFixed(1)} node=${process.version}`,
+    );
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv.includes('--core-sluice')) {
   runCoreSluice(Number(process.argv[process.argv.indexOf('--core-sluice') + 1])).catch((err) => {
     console.error(err);
     process.exit(1);
+  });
+} else if (process.argv.includes('--bare')) {
+  const port = Number(process.argv[process.argv.indexOf('--bare') + 1]);
+  runBare(Number.isInteger(port) && port > 0 ? port : null).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else if (process.argv.includes('--cpu')) {
+  mainCpu().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
   });
 } else if (process.argv.includes('--fake-upstream')) {
   runFakeUpstream().catch((err) => {

@@ -8,7 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Balancer, startBalancer } from './balancer.js';
-import { Child } from './child.js';
+import { Child, ChildExitedError } from './child.js';
+import { sleep } from './net-util.js';
 import { type LocalRedis, startLocalRedis } from './redis.js';
 import { type ControlPlaneStatus, fetchStatus, waitForAcks } from './status.js';
 
@@ -42,6 +43,8 @@ export interface ClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** Called when a child exits without being asked to (crash, external kill). */
   onUnexpectedExit?: (name: string, code: number | string) => void;
+  /** Called while a restarted control plane waits for its old port to be released. */
+  onPortBusy?: (port: number) => void;
 }
 
 export interface ReplicaHandle {
@@ -136,10 +139,16 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
           echo: opts.echo,
         }),
       );
-      const m = await child.waitForLine(
-        /control plane on (http:\/\/\S+) \(push channel (ws:\/\/\S+)\), version (\S+)/,
-        opts.readyTimeoutMs,
-      );
+      let m: RegExpExecArray;
+      try {
+        m = await child.waitForLine(
+          /control plane on (http:\/\/\S+) \(push channel (ws:\/\/\S+)\), version (\S+)/,
+          opts.readyTimeoutMs,
+        );
+      } catch (err) {
+        await stopChild(child, 'SIGKILL');
+        throw err;
+      }
       if (m[3] === 'none') {
         await stopChild(child, 'SIGTERM');
         throw new Error(
@@ -240,7 +249,20 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
       },
       async startControlPlane() {
         if (cp!.child.running) throw new Error('the control plane is already running');
-        cp = await launchControlPlane(cp!.port);
+        // The old process's connections linger in TIME_WAIT on its port (it closes the push channel
+        // first) and uWebSockets.js cannot listen over them: retry until the kernel lets go (≤ ~60 s).
+        const deadline = Date.now() + Math.max(opts.readyTimeoutMs, 75_000);
+        for (;;) {
+          try {
+            cp = await launchControlPlane(cp!.port);
+            return;
+          } catch (err) {
+            const busy = err instanceof ChildExitedError && /cannot listen/.test(err.message);
+            if (!busy || Date.now() > deadline) throw err;
+            opts.onPortBusy?.(cp!.port);
+            await sleep(1_000);
+          }
+        }
       },
       close,
     };

@@ -32,7 +32,7 @@ export async function assembleCompletion(chunks: AsyncIterable<ChatChunk>): Prom
         choices.set(c.index, acc);
       }
       const d = c.delta ?? {};
-      if (typeof d.content === 'string') {
+      if (typeof d.content === 'string' && d.content.length > 0) {
         acc.content += d.content;
         acc.hasContent = true;
       }

@@ -120,9 +120,9 @@ let seq = 0;
 
 export async function stageHarness(
   policy: CachePolicyRecord,
-  opts: { config?: Partial<DataPlaneConfig>; options?: Partial<CacheOptions> } = {},
+  opts: { config?: Partial<DataPlaneConfig>; options?: Partial<CacheOptions>; baseUrl?: string } = {},
 ): Promise<Harness> {
-  const snapshot = cacheSnapshot(policy);
+  const snapshot = cacheSnapshot(policy, opts.baseUrl);
   const clock = new Clock();
   const deps: StageDeps = {
     config: testConfig(opts.config),

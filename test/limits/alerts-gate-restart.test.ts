@@ -79,15 +79,28 @@ describe('budget alerts', () => {
     expect(hook.bodies).toHaveLength(3);
   });
 
-  it('a dead webhook never delays or fails requests', async () => {
-    process.env.SLUICE_TEST_DEAD_HOOK = 'http://127.0.0.1:1/hook';
-    const snapshot = teamBudget(100, { gateway: { alertWebhook: 'env:SLUICE_TEST_DEAD_HOOK' } });
+  it('a hung webhook never delays or fails requests', async () => {
+    // A server that accepts and never answers: the POST must not hold the request.
+    let hits = 0;
+    const hung = createServer(() => {
+      hits++;
+    });
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      hung.closeAllConnections();
+      return new Promise<void>((r) => hung.close(() => r()));
+    });
+    process.env.SLUICE_TEST_HUNG_HOOK = `http://127.0.0.1:${(hung.address() as { port: number }).port}/`;
     const alerter = new BudgetAlerter(silent);
     const stage = buildLimitsStage({ limiter: new MemoryLimiter(), logger: silent, alerter });
-    const ctx = makeCtx(teamBudget(1_000_000, { gateway: { alertWebhook: 'env:SLUICE_TEST_DEAD_HOOK' } }), chat('x'));
-    await stage.run(ctx, jsonNext(ctx, usage(10_000, 10_000)));
-    await alerter.close();
-    expect(snapshot.gateway.alertWebhook).toBe('env:SLUICE_TEST_DEAD_HOOK');
+    const snapshot = teamBudget(100_000, { gateway: { alertWebhook: 'env:SLUICE_TEST_HUNG_HOOK' } });
+    const ctx = makeCtx(snapshot, chat('x', { max_tokens: 1 }));
+    const t = performance.now();
+    const out = await stage.run(ctx, jsonNext(ctx, usage(1_000_000, 1_000))); // 150.6% of the budget
+    expect(out).toMatchObject({ type: 'json', status: 200 });
+    expect(performance.now() - t).toBeLessThan(500);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(hits).toBe(3); // 50, 80 and 100 % were posted (and are still hanging)
   });
 });
 

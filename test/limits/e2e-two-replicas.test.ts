@@ -175,9 +175,8 @@ describe.skipIf(!cliReady)('two data-plane processes sharing one Redis', () => {
     expect(odd, JSON.stringify(odd.slice(0, 3))).toEqual([]);
     expect(ok.length + refused.length).toBe(200);
     expect(refused.filter((r) => r.code !== 'budget_exceeded')).toEqual([]);
-    // Both processes admitted some of the traffic.
-    const perReplica = [0, 1].map((k) => results.filter((r, i) => i % 2 === k && r.status === 200).length);
-    expect(perReplica.filter((n) => n === 0)).toEqual([]);
+    // Which replica gets the budget is a race (one may take it all while the other's requests are
+    // still parsing); what matters is one shared pool: both report the same state below.
 
     const a = await adminSpent(replicas[0]!.url, 'team:search');
     const b = await adminSpent(replicas[1]!.url, 'team:search');

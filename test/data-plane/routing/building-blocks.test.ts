@@ -121,7 +121,11 @@ describe('queue helpers', () => {
     const r = await assembleCompletion(chunks());
     expect(r.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
-      message: { role: 'assistant', tool_calls: [{ id: 'c1', function: { name: 'get', arguments: '{"a":1}' } }] },
+      message: {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c1', function: { name: 'get', arguments: '{"a":1}' } }],
+      },
     });
     expect(r.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
   });
