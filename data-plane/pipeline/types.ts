@@ -59,7 +59,10 @@ export interface RequestContext {
   readonly endpoint: Endpoint;
   /** Request headers, lowercased names. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Aborted when the client disconnects; pass it to upstream calls. */
+  /**
+   * Aborted when the client disconnects; pass it to upstream calls. Read-only for stages; work
+   * that outlives the HTTP exchange (a queued run) re-binds it with `rebindSignal`.
+   */
   readonly signal: AbortSignal;
   /** The presented secret's SHA-256 (hex), set by the server before auth runs. */
   readonly presentedKeyHash: string | null;
@@ -122,3 +125,17 @@ export function compose(stages: readonly Stage[]): (ctx: RequestContext) => Prom
 
 export type ChatContext = RequestContext & { body: ChatRequest };
 export const isChat = (ctx: RequestContext): ctx is ChatContext => ctx.endpoint !== 'embeddings';
+
+/**
+ * Gives a context a new abort signal, for work that must outlive the client's HTTP exchange
+ * (the queue answers 202, then runs the request later under its own signal). Returns false for
+ * a frozen context, which then keeps the client's signal.
+ */
+export function rebindSignal(ctx: RequestContext, signal: AbortSignal): boolean {
+  try {
+    Object.defineProperty(ctx, 'signal', { value: signal, configurable: true, enumerable: true });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GatewayError, serviceUnavailable } from '../errors.js';
 import { queueDepth } from '../observability/metrics.js';
-import type { Next, Outcome, RequestContext } from '../pipeline/types.js';
+import { type Next, type Outcome, type RequestContext, rebindSignal } from '../pipeline/types.js';
 import { AllTargetsExhaustedError, clientClosed } from '../routing/errors.js';
 import { assembleCompletion } from './assemble.js';
 import { emitQueuedSettled, type QueuedSettlement } from './events.js';
@@ -146,11 +146,8 @@ export class RequestQueue {
    */
   detach(job: QueueJob): void {
     job.waiter = null;
-    try {
-      Object.defineProperty(job.ctx, 'signal', { value: job.controller.signal, configurable: true, enumerable: true });
-    } catch {
-      // A frozen context keeps the client's signal; the run then stops if that one aborts.
-    }
+    // A frozen context keeps the client's signal; the run then stops if that one aborts.
+    rebindSignal(job.ctx, job.controller.signal);
   }
 
   /** Position (1 = next) and estimated seconds until the job runs. */
