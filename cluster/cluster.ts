@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Balancer, startBalancer } from './balancer.js';
 import { Child, ChildExitedError } from './child.js';
-import { sleep } from './net-util.js';
+import { freePort, sleep } from './net-util.js';
 import { type LocalRedis, startLocalRedis } from './redis.js';
 import { type ControlPlaneStatus, fetchStatus, waitForAcks } from './status.js';
 
@@ -29,6 +29,9 @@ export interface ClusterOptions {
   redisUrl: string | null;
   /** Key prefix in a shared Redis (limits use it as is, the exact cache under "<prefix>cache:"). */
   redisPrefix: string | null;
+  /** Passed to every data plane (--clickhouse / --qdrant); null = their embedded defaults. */
+  clickhouseUrl?: string | null;
+  qdrantUrl?: string | null;
   /** Port of the round-robin balancer (0 = free port); null = no balancer. */
   balancerPort: number | null;
   /** Replica i keeps its SQLite ledger and spool in <dataDir>/dp-<i>. */
@@ -157,7 +160,9 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
       }
       return { url: m[1]!, wsUrl: m[2]!, port: Number(new URL(m[1]!).port), child };
     };
-    cp = await launchControlPlane(opts.controlPlanePort);
+    // A port the kernel picked (listen on 0) cannot be listened on again while the old process's
+    // connections sit in TIME_WAIT (~60 s); an explicitly bound one can, so probe a free port.
+    cp = await launchControlPlane(opts.controlPlanePort || (await freePort(opts.host)));
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -192,17 +197,27 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
             id,
             '--log-level',
             opts.logLevel,
+            ...(opts.clickhouseUrl ? ['--clickhouse', opts.clickhouseUrl] : []),
+            ...(opts.qdrantUrl ? ['--qdrant', opts.qdrantUrl] : []),
           ]),
           cwd: ROOT,
           env,
           echo: opts.echo,
         }),
       );
-      const m = await child.waitForLine(/sluice data plane on (http:\/\/\S+)/, opts.readyTimeoutMs);
+      let m: RegExpExecArray;
+      try {
+        m = await child.waitForLine(/sluice data plane on (http:\/\/\S+)/, opts.readyTimeoutMs);
+      } catch (err) {
+        await stopChild(child, 'SIGKILL');
+        throw err;
+      }
       return { id, index, url: m[1]!, port: Number(new URL(m[1]!).port), dataDir: dir, child };
     };
     const started = await Promise.allSettled(
-      Array.from({ length: opts.replicas }, (_, i) => launchReplica(i, opts.basePort > 0 ? opts.basePort + i : 0)),
+      Array.from({ length: opts.replicas }, async (_, i) =>
+        launchReplica(i, opts.basePort > 0 ? opts.basePort + i : await freePort(opts.host)),
+      ),
     );
     for (const s of started) if (s.status === 'fulfilled') replicas.push(s.value);
     const failed = started.find((s) => s.status === 'rejected');
@@ -249,8 +264,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterHandle>
       },
       async startControlPlane() {
         if (cp!.child.running) throw new Error('the control plane is already running');
-        // The old process's connections linger in TIME_WAIT on its port (it closes the push channel
-        // first) and uWebSockets.js cannot listen over them: retry until the kernel lets go (≤ ~60 s).
+        // Safety net: if the old port cannot be bound yet (TIME_WAIT, another process), retry for a while.
         const deadline = Date.now() + Math.max(opts.readyTimeoutMs, 75_000);
         for (;;) {
           try {

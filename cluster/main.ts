@@ -18,6 +18,8 @@ function banner(c: ClusterHandle, opts: ClusterOptions, version: string, ms: num
     `Sluice cluster is running: snapshot ${version} acknowledged by ${c.replicas.length} replicas (${ms} ms after start).`,
     `  control plane:   ${c.controlPlane.url}   (push channel ${c.controlPlane.wsUrl})`,
     `  redis:           ${c.redisUrl}${opts.redisUrl ? '' : '   (own redis-server, discarded on exit)'}`,
+    ...(opts.clickhouseUrl ? [`  clickhouse:      ${opts.clickhouseUrl}`] : []),
+    ...(opts.qdrantUrl ? [`  qdrant:          ${opts.qdrantUrl}`] : []),
     ...c.replicas.map((r) => `  data plane ${r.id.padEnd(5)} ${r.url}   (data dir ${r.dataDir})`),
     ...(c.balancer ? [`  balancer:        ${c.balancer.url}   (round-robin per connection)`] : []),
     '',

@@ -15,7 +15,13 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Sends `probe` and resolves true when the reply contains `expect` (e.g. Redis PING → +PONG). */
-export function tcpProbe(host: string, port: number, probe: string, expect: string, timeoutMs = 1_000): Promise<boolean> {
+export function tcpProbe(
+  host: string,
+  port: number,
+  probe: string,
+  expect: string,
+  timeoutMs = 1_000,
+): Promise<boolean> {
   return new Promise((resolve) => {
     let reply = '';
     const socket = connect({ host, port }, () => socket.write(probe));

@@ -17,6 +17,8 @@ Options:
   --host H                   Listen address of every process (default 127.0.0.1)
   --redis URL                Use this Redis instead of starting redis-server
   --redis-prefix P           Key prefix in that Redis (default: sluice's own, "sluice:")
+  --clickhouse URL           Usage analytics sink for every replica (default: SQLite per replica)
+  --qdrant URL               Shared semantic-cache index (default: one in-process index per replica)
   --balancer                 Start a round-robin TCP balancer in front of the replicas
   --balancer-port P          Its port (default 8080; implies --balancer)
   --data-dir DIR             Per-replica state (ledger, spool) under DIR/dp-N (default .sluice/cluster)
@@ -34,8 +36,15 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function port(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ClusterUsageError(`${flag} must be a port number (got '${text}')`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ClusterUsageError(`${flag} must be a port number (got '${text}')`);
   return n;
+}
+
+function httpUrl(text: string | undefined, flag: string): string | null {
+  if (text === undefined) return null;
+  if (!/^https?:\/\//.test(text)) throw new ClusterUsageError(`${flag} must be an http(s) URL (got '${text}')`);
+  return text;
 }
 
 /** Returns null when --help was asked for. */
@@ -54,6 +63,8 @@ export function parseClusterArgs(argv: string[]): ClusterOptions | null {
         host: { type: 'string' },
         redis: { type: 'string' },
         'redis-prefix': { type: 'string' },
+        clickhouse: { type: 'string' },
+        qdrant: { type: 'string' },
         balancer: { type: 'boolean' },
         'balancer-port': { type: 'string' },
         'data-dir': { type: 'string' },
@@ -77,11 +88,14 @@ export function parseClusterArgs(argv: string[]): ClusterOptions | null {
     throw new ClusterUsageError(`--redis must be a redis:// URL (got '${redis}')`);
   }
   const logLevel = str('log-level') ?? 'warn';
-  if (!LOG_LEVELS.includes(logLevel)) throw new ClusterUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ClusterUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const timeout = Number(str('ready-timeout') ?? 120);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new ClusterUsageError('--ready-timeout must be a positive number of seconds');
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new ClusterUsageError('--ready-timeout must be a positive number of seconds');
   const basePort = port(str('base-port'), '--base-port', 8081);
-  if (basePort > 0 && basePort + replicas - 1 > 65535) throw new ClusterUsageError('--base-port + --replicas exceeds 65535');
+  if (basePort > 0 && basePort + replicas - 1 > 65535)
+    throw new ClusterUsageError('--base-port + --replicas exceeds 65535');
   const wantsBalancer = values.balancer === true || str('balancer-port') !== undefined;
   return {
     configDir: str('config') ?? 'examples/config',
@@ -91,6 +105,8 @@ export function parseClusterArgs(argv: string[]): ClusterOptions | null {
     host: str('host') ?? '127.0.0.1',
     redisUrl: redis,
     redisPrefix: str('redis-prefix') ?? null,
+    clickhouseUrl: httpUrl(str('clickhouse'), '--clickhouse'),
+    qdrantUrl: httpUrl(str('qdrant'), '--qdrant'),
     balancerPort: wantsBalancer ? port(str('balancer-port'), '--balancer-port', 8080) : null,
     dataDir: str('data-dir') ?? '.sluice/cluster',
     logLevel,

@@ -43,6 +43,8 @@ export async function startLocalRedis(opts: { root: string; echo: boolean; timeo
       '--import',
       'tsx',
       join(opts.root, 'cluster/supervise.ts'),
+      '--rm',
+      dir,
       'redis-server',
       '--port',
       String(port),

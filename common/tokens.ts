@@ -56,14 +56,18 @@ const require = createRequire(import.meta.url);
  * on every call and joins byte arrays into string keys per piece; counting needs neither the ids
  * nor that garbage, and memoizing per pre-tokenized piece (words repeat) makes it several times
  * faster. Results equal js-tiktoken's encode(text, [], []).length (checked in test/limits).
+ * Pure-ASCII texts (most prompts) skip the Unicode-property regex: scanAsciiPiece splits them
+ * exactly as the regex would, several times faster.
  */
 class BpeCounter {
   private readonly ranks = new Map<string, number>();
   private readonly pieces = new Map<string, number>();
   private readonly pattern: RegExp;
+  private readonly o200k: boolean;
 
-  constructor(file: TiktokenBPE) {
+  constructor(name: EncodingName, file: TiktokenBPE) {
     this.pattern = new RegExp(file.pat_str, 'gu');
+    this.o200k = name === 'o200k_base';
     for (const line of file.bpe_ranks.split('\n')) {
       if (!line) continue;
       const fields = line.split(' ');
@@ -76,16 +80,26 @@ class BpeCounter {
 
   count(text: string): number {
     let n = 0;
-    const re = this.pattern;
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) n += this.piece(m[0]);
+    if (NON_ASCII.test(text)) {
+      const re = this.pattern;
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) n += this.piece(m[0], false);
+      return n;
+    }
+    const o200k = this.o200k;
+    for (let i = 0; i < text.length; ) {
+      const end = scanAsciiPiece(text, i, o200k);
+      n += this.piece(text.slice(i, end), true);
+      i = end;
+    }
     return n;
   }
 
-  private piece(piece: string): number {
+  private piece(piece: string, ascii: boolean): number {
     const known = this.pieces.get(piece);
     if (known !== undefined) return known;
-    const bytes = Buffer.from(piece, 'utf8').toString('latin1');
+    // The rank keys are the piece's UTF-8 bytes as latin1; an ASCII string already is that.
+    const bytes = ascii ? piece : Buffer.from(piece, 'utf8').toString('latin1');
     const n = this.ranks.has(bytes) ? 1 : this.merge(bytes);
     // Bounded memo: clearing wholesale is cheaper than LRU bookkeeping per piece.
     if (this.pieces.size >= 200_000) this.pieces.clear();
@@ -114,12 +128,119 @@ class BpeCounter {
   }
 }
 
+// ASCII pre-tokenizer. For ASCII input, \p{L} is [A-Za-z] (\p{Lu} = A-Z, \p{Ll} = a-z; Lt, Lm, Lo
+// and M have no ASCII members), \p{N} is [0-9] and \s is [\t\n\v\f\r ], so both encodings' patterns
+// reduce to character classes a table lookup decides. scanAsciiPiece returns where the regex's
+// match starting at `i` ends, trying the alternatives in the pattern's order with its greedy
+// backtracking spelled out; test/limits/tokens.test.ts checks it piece by piece against the regex.
+const NON_ASCII = /[^\x00-\x7f]/;
+const UPPER = 1;
+const LOWER = 2;
+const DIGIT = 3;
+const NEWLINE = 4; // \r \n
+const SPACE = 5; // \t \v \f and ' '
+const OTHER = 6; // punctuation, symbols, control characters
+const CHAR_CLASS = new Uint8Array(128).fill(OTHER);
+for (let c = 65; c <= 90; c++) CHAR_CLASS[c] = UPPER;
+for (let c = 97; c <= 122; c++) CHAR_CLASS[c] = LOWER;
+for (let c = 48; c <= 57; c++) CHAR_CLASS[c] = DIGIT;
+CHAR_CLASS[10] = NEWLINE;
+CHAR_CLASS[13] = NEWLINE;
+for (const c of [9, 11, 12, 32]) CHAR_CLASS[c] = SPACE;
+
+const classAt = (t: string, i: number): number => (i < t.length ? (CHAR_CLASS[t.charCodeAt(i)] as number) : 0);
+const lowerAt = (t: string, i: number): number => t.charCodeAt(i) | 0x20;
+
+/** End of `'s|'t|'re|'ve|'m|'ll|'d` (any case) starting at `i`, or -1. */
+function contractionEnd(t: string, i: number): number {
+  if (t.charCodeAt(i) !== 39 || i + 1 >= t.length) return -1;
+  const a = lowerAt(t, i + 1);
+  if (a === 115 || a === 116 || a === 109 || a === 100) return i + 2; // s t m d
+  if (i + 2 >= t.length) return -1;
+  const b = lowerAt(t, i + 2);
+  if ((a === 114 && b === 101) || (a === 118 && b === 101) || (a === 108 && b === 108)) return i + 3; // re ve ll
+  return -1;
+}
+
+/** The pieces the ASCII pre-tokenizer splits `text` into (for tests against the regex). */
+export function preTokenizeAscii(encoding: EncodingName, text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    const end = scanAsciiPiece(text, i, encoding === 'o200k_base');
+    out.push(text.slice(i, end));
+    i = end;
+  }
+  return out;
+}
+
+/** End of the pre-tokenizer match at `i` (o200k_base or cl100k_base pattern), for ASCII `t`. */
+function scanAsciiPiece(t: string, i: number, o200k: boolean): number {
+  const len = t.length;
+  const c = classAt(t, i);
+  if (!o200k) {
+    // cl100k: contractions come first.
+    const e = contractionEnd(t, i);
+    if (e > 0) return e;
+  }
+  // [^\r\n\p{L}\p{N}]? before the letters: tried with the prefix first; without it the
+  // alternative can only match when t[i] itself is a letter.
+  const j = c === SPACE || c === OTHER ? i + 1 : i;
+  if (o200k) {
+    // [prefix]? [Lu…]* [Ll…]+ contraction?   then   [prefix]? [Lu…]+ [Ll…]* contraction?
+    let k = j;
+    while (classAt(t, k) === UPPER) k++;
+    if (classAt(t, k) === LOWER) {
+      while (classAt(t, k) === LOWER) k++;
+      const e = contractionEnd(t, k);
+      return e > 0 ? e : k;
+    }
+    if (k > j) {
+      const e = contractionEnd(t, k);
+      return e > 0 ? e : k;
+    }
+  } else {
+    // [prefix]? \p{L}+
+    let k = j;
+    for (let cl = classAt(t, k); cl === UPPER || cl === LOWER; cl = classAt(t, k)) k++;
+    if (k > j) return k;
+  }
+  if (c === DIGIT) {
+    // \p{N}{1,3}
+    let k = i + 1;
+    while (k < len && k < i + 3 && classAt(t, k) === DIGIT) k++;
+    return k;
+  }
+  // " ?[^\s\p{L}\p{N}]+[\r\n]*" (o200k: "[\r\n/]*")
+  const p = c === OTHER ? i : t.charCodeAt(i) === 32 && classAt(t, i + 1) === OTHER ? i + 1 : -1;
+  if (p >= 0) {
+    let k = p + 1;
+    while (classAt(t, k) === OTHER) k++;
+    for (;;) {
+      const cl = classAt(t, k);
+      if (cl === NEWLINE || (o200k && t.charCodeAt(k) === 47)) k++;
+      else break;
+    }
+    return k;
+  }
+  // Whitespace run [i, r): "\s*[\r\n]+" ends after its last newline; else "\s+(?!\S)" leaves the
+  // last space for the next word (unless the run ends the text); else "\s+".
+  let r = i;
+  let lastNewline = -1;
+  for (let cl = classAt(t, r); cl === SPACE || cl === NEWLINE; cl = classAt(t, r)) {
+    if (cl === NEWLINE) lastNewline = r;
+    r++;
+  }
+  if (lastNewline >= 0) return lastNewline + 1;
+  if (r === len || r - i < 2) return r;
+  return r - 1;
+}
+
 const counters = new Map<EncodingName, BpeCounter>();
 
 function counter(name: EncodingName): BpeCounter {
   let c = counters.get(name);
   if (!c) {
-    c = new BpeCounter(require(`js-tiktoken/ranks/${name}`) as TiktokenBPE);
+    c = new BpeCounter(name, require(`js-tiktoken/ranks/${name}`) as TiktokenBPE);
     counters.set(name, c);
   }
   return c;
@@ -136,10 +257,11 @@ export function warmTokenizers(names: EncodingName[] = ['o200k_base', 'cl100k_ba
 }
 
 // Small LRU for repeated contents (system prompts, earlier turns). Short strings are cheaper to
-// count than to hash into a Map key, so they bypass it.
+// count than to hash into a Map key, so they bypass it. One map per encoding, keyed by the text
+// itself: a prefixed key would copy (flatten) every long text before hashing it.
 const CACHE_MIN_CHARS = 256;
 const CACHE_MAX_ENTRIES = 4096;
-const cache = new Map<string, number>();
+const caches: Record<EncodingName, Map<string, number>> = { o200k_base: new Map(), cl100k_base: new Map() };
 
 /** Above this length a text is estimated from samples instead of encoded whole. */
 export const LONG_TEXT_CHARS = 64_000;
@@ -167,16 +289,16 @@ function countLongText(enc: EncodingName, text: string): number {
 function rawCount(enc: EncodingName, text: string): number {
   if (text.length === 0) return 0;
   if (text.length < CACHE_MIN_CHARS) return encodeCount(enc, text);
-  const key = enc === 'o200k_base' ? `o${text}` : `c${text}`;
-  const hit = cache.get(key);
+  const cache = caches[enc];
+  const hit = cache.get(text);
   if (hit !== undefined) {
-    cache.delete(key);
-    cache.set(key, hit);
+    cache.delete(text);
+    cache.set(text, hit);
     return hit;
   }
   const n = text.length > LONG_TEXT_CHARS ? countLongText(enc, text) : encodeCount(enc, text);
   if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(key, n);
+  cache.set(text, n);
   return n;
 }
 

@@ -9,6 +9,7 @@
 import type { ChatChunk, FinishReason, Usage } from '../../common/openai-types.js';
 import type { GatewayError } from '../errors.js';
 import type { RequestContext } from '../pipeline/types.js';
+import type { StreamEncoder } from './types.js';
 import {
   type AnthropicStopReason,
   anthropicErrorType,
@@ -25,18 +26,95 @@ export function anthropicErrorFrame(err: GatewayError): string {
 
 type OpenBlock = { kind: 'text'; index: number } | { kind: 'tool'; index: number; openAiIndex: number };
 
-export async function* anthropicFrames(chunks: AsyncIterable<ChatChunk>, ctx: RequestContext): AsyncGenerator<string> {
-  let started = false;
-  let open: OpenBlock | null = null;
-  let nextIndex = 0;
-  let finish: FinishReason | undefined;
-  let usage: Usage | null = null;
-  let out = '';
+export class AnthropicStreamEncoder implements StreamEncoder {
+  private started = false;
+  private open: OpenBlock | null = null;
+  private nextIndex = 0;
+  private finish: FinishReason | undefined;
+  private usage: Usage | null = null;
+  private out = '';
 
-  const start = (chunk: ChatChunk | null) => {
-    started = true;
+  constructor(private readonly ctx: RequestContext) {}
+
+  chunk(chunk: ChatChunk): string {
+    if (!this.started) this.start(chunk);
+    if (chunk.usage) this.usage = chunk.usage;
+    for (const choice of chunk.choices ?? []) {
+      if (choice.index !== 0) continue; // Anthropic has no n > 1.
+      const delta = choice.delta ?? {};
+      if (typeof delta.content === 'string' && delta.content.length > 0) {
+        if (this.open?.kind !== 'text') {
+          this.closeOpen();
+          this.open = { kind: 'text', index: this.nextIndex++ };
+          this.out += frame('content_block_start', {
+            type: 'content_block_start',
+            index: this.open.index,
+            content_block: { type: 'text', text: '' },
+          });
+        }
+        this.out += frame('content_block_delta', {
+          type: 'content_block_delta',
+          index: this.open.index,
+          delta: { type: 'text_delta', text: delta.content },
+        });
+      }
+      for (const call of delta.tool_calls ?? []) {
+        const current = this.open;
+        if (current?.kind !== 'tool' || current.openAiIndex !== call.index) {
+          this.closeOpen();
+          const block: OpenBlock = { kind: 'tool', index: this.nextIndex++, openAiIndex: call.index };
+          this.open = block;
+          this.out += frame('content_block_start', {
+            type: 'content_block_start',
+            index: block.index,
+            content_block: {
+              type: 'tool_use',
+              id: call.id ?? `toolu_${this.ctx.id}_${call.index}`,
+              name: call.function?.name ?? '',
+              input: {},
+            },
+          });
+        }
+        const args = call.function?.arguments;
+        if (args && this.open) {
+          this.out += frame('content_block_delta', {
+            type: 'content_block_delta',
+            index: this.open.index,
+            delta: { type: 'input_json_delta', partial_json: args },
+          });
+        }
+      }
+      if (choice.finish_reason) this.finish = choice.finish_reason;
+    }
+    return this.take();
+  }
+
+  end(): string {
+    if (!this.started) this.start(null);
+    this.closeOpen();
+    const reason: AnthropicStopReason = stopReason(this.finish) ?? 'end_turn';
+    const usage = this.usage;
+    const u = anthropicUsage(usage);
+    this.out += frame('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: reason, stop_sequence: null },
+      usage: usage ? { ...u } : { output_tokens: this.ctx.meta.usage?.outputTokens ?? 0 },
+    });
+    this.out += frame('message_stop', { type: 'message_stop' });
+    return this.take();
+  }
+
+  private take(): string {
+    const out = this.out;
+    this.out = '';
+    return out;
+  }
+
+  private start(chunk: ChatChunk | null): void {
+    this.started = true;
+    const { ctx } = this;
     const estimate = ctx.meta.inputTokensEstimate ?? 0;
-    out += frame('message_start', {
+    this.out += frame('message_start', {
       type: 'message_start',
       message: {
         id: messageId(chunk?.id, ctx.id),
@@ -49,77 +127,10 @@ export async function* anthropicFrames(chunks: AsyncIterable<ChatChunk>, ctx: Re
         usage: { input_tokens: estimate, output_tokens: 0 },
       },
     });
-  };
-  const closeOpen = () => {
-    if (open) out += frame('content_block_stop', { type: 'content_block_stop', index: open.index });
-    open = null;
-  };
-
-  for await (const chunk of chunks) {
-    if (!started) start(chunk);
-    if (chunk.usage) usage = chunk.usage;
-    for (const choice of chunk.choices ?? []) {
-      if (choice.index !== 0) continue; // Anthropic has no n > 1.
-      const delta = choice.delta ?? {};
-      if (typeof delta.content === 'string' && delta.content.length > 0) {
-        if (open?.kind !== 'text') {
-          closeOpen();
-          open = { kind: 'text', index: nextIndex++ };
-          out += frame('content_block_start', {
-            type: 'content_block_start',
-            index: open.index,
-            content_block: { type: 'text', text: '' },
-          });
-        }
-        out += frame('content_block_delta', {
-          type: 'content_block_delta',
-          index: open.index,
-          delta: { type: 'text_delta', text: delta.content },
-        });
-      }
-      for (const call of delta.tool_calls ?? []) {
-        const current = open as OpenBlock | null;
-        if (current?.kind !== 'tool' || current.openAiIndex !== call.index) {
-          closeOpen();
-          const block: OpenBlock = { kind: 'tool', index: nextIndex++, openAiIndex: call.index };
-          open = block;
-          out += frame('content_block_start', {
-            type: 'content_block_start',
-            index: block.index,
-            content_block: {
-              type: 'tool_use',
-              id: call.id ?? `toolu_${ctx.id}_${call.index}`,
-              name: call.function?.name ?? '',
-              input: {},
-            },
-          });
-        }
-        const args = call.function?.arguments;
-        if (args && open) {
-          out += frame('content_block_delta', {
-            type: 'content_block_delta',
-            index: open.index,
-            delta: { type: 'input_json_delta', partial_json: args },
-          });
-        }
-      }
-      if (choice.finish_reason) finish = choice.finish_reason;
-    }
-    if (out) {
-      yield out;
-      out = '';
-    }
   }
 
-  if (!started) start(null);
-  closeOpen();
-  const reason: AnthropicStopReason = stopReason(finish) ?? 'end_turn';
-  const u = anthropicUsage(usage);
-  out += frame('message_delta', {
-    type: 'message_delta',
-    delta: { stop_reason: reason, stop_sequence: null },
-    usage: usage ? { ...u } : { output_tokens: ctx.meta.usage?.outputTokens ?? 0 },
-  });
-  out += frame('message_stop', { type: 'message_stop' });
-  yield out;
+  private closeOpen(): void {
+    if (this.open) this.out += frame('content_block_stop', { type: 'content_block_stop', index: this.open.index });
+    this.open = null;
+  }
 }

@@ -2,7 +2,7 @@
 import type { ChatResponse } from '../../common/openai-types.js';
 import { anthropicToChatRequest } from './anthropic-request.js';
 import { anthropicErrorBody, chatResponseToMessage } from './anthropic-response.js';
-import { anthropicErrorFrame, anthropicFrames } from './anthropic-stream.js';
+import { AnthropicStreamEncoder, anthropicErrorFrame } from './anthropic-stream.js';
 import type { Ingress } from './types.js';
 
 const isChatCompletion = (body: unknown): body is ChatResponse =>
@@ -14,7 +14,7 @@ export const anthropicIngress: Ingress = {
   // Non-completion bodies (a 202 queue ticket) pass through unchanged.
   renderJson: (_status, body, ctx) =>
     isChatCompletion(body) ? chatResponseToMessage(body, ctx.body.model, ctx.id) : body,
-  frames: anthropicFrames,
+  streamEncoder: (ctx) => new AnthropicStreamEncoder(ctx),
   errorFrame: anthropicErrorFrame,
   errorBody: anthropicErrorBody,
 };

@@ -4,7 +4,7 @@
  */
 import type { ChatChunk, ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
 import { badRequest, type GatewayError } from '../errors.js';
-import type { Ingress, ParsedRequest } from './types.js';
+import type { Ingress, ParsedRequest, StreamEncoder } from './types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -64,10 +64,10 @@ const isInput = (v: unknown): boolean =>
 
 export const DONE_FRAME = 'data: [DONE]\n\n';
 
-async function* openAiFrames(chunks: AsyncIterable<ChatChunk>): AsyncGenerator<string> {
-  for await (const chunk of chunks) yield `data: ${JSON.stringify(chunk)}\n\n`;
-  yield DONE_FRAME;
-}
+const openAiEncoder: StreamEncoder = {
+  chunk: (chunk: ChatChunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+  end: () => DONE_FRAME,
+};
 
 const errorFrame = (err: GatewayError): string => `data: ${JSON.stringify(err.toBody())}\n\n`;
 
@@ -75,7 +75,7 @@ export const chatIngress: Ingress = {
   endpoint: 'chat',
   parse: parseChatRequest,
   renderJson: (_status, body) => body,
-  frames: openAiFrames,
+  streamEncoder: () => openAiEncoder,
   errorFrame,
   errorBody: (err) => err.toBody(),
 };
@@ -84,7 +84,7 @@ export const embeddingsIngress: Ingress = {
   endpoint: 'embeddings',
   parse: parseEmbeddingsRequest,
   renderJson: (_status, body) => body,
-  frames: openAiFrames,
+  streamEncoder: () => openAiEncoder,
   errorFrame,
   errorBody: (err) => err.toBody(),
 };

@@ -7,11 +7,10 @@
  * max_completion_tokens ?? max_tokens ?? route default ?? gateway default, times `n`.
  * A target without an effective price contributes 0 (its cost cannot be known; accounting flags it).
  */
-import type { ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
-import type { RouteRecord, RouteTarget, Snapshot } from '../../common/snapshot.js';
-import { countChatTokens, countTextTokens, tokenizerFor } from '../../common/tokens.js';
-import { priceAt } from '../cost/price.js';
+import type { ChatRequest } from '../../common/openai-types.js';
+import type { PriceEntry, RouteRecord, RouteTarget, Snapshot } from '../../common/snapshot.js';
 import type { RequestContext } from '../pipeline/types.js';
+import { countBodyTokens, tokenizerKey } from './input-tokens.js';
 
 export interface ReservationEstimate {
   /** Input tokens (largest count over the candidate targets' tokenizers, unbuffered). */
@@ -40,22 +39,6 @@ export function candidateTargets(snapshot: Snapshot, route: RouteRecord): RouteT
   return out;
 }
 
-function countInput(ctx: RequestContext, model: string): number {
-  if (ctx.endpoint === 'embeddings') {
-    const input = (ctx.body as EmbeddingsRequest).input;
-    if (typeof input === 'string') return countTextTokens(model, input);
-    let n = 0;
-    for (const item of input) {
-      if (typeof item === 'string') n += countTextTokens(model, item);
-      else if (typeof item === 'number') n += 1;
-      else n += item.length;
-    }
-    return n;
-  }
-  const body = ctx.body as ChatRequest;
-  return countChatTokens(model, body.messages ?? [], body.tools);
-}
-
 function maxOutput(ctx: RequestContext, route: RouteRecord): number {
   if (ctx.endpoint === 'embeddings') return 0;
   const body = ctx.body as ChatRequest;
@@ -70,34 +53,68 @@ function maxOutput(ctx: RequestContext, route: RouteRecord): number {
 
 const buffered = (tokens: number, percent: number): number => Math.ceil((tokens * (100 + percent)) / 100);
 
+/** A route's candidate targets grouped by tokenizer, with their price lists (per snapshot). */
+interface TargetPlan {
+  /** One entry per distinct tokenizer, in order of first appearance. */
+  groups: { model: string; prices: (readonly PriceEntry[] | undefined)[] }[];
+}
+
+const plans = new WeakMap<Snapshot, Map<string, TargetPlan>>();
+
+/** Snapshots are immutable, so a route's candidates and price lists are resolved once per snapshot. */
+function targetPlan(snapshot: Snapshot, route: RouteRecord): TargetPlan {
+  let byRoute = plans.get(snapshot);
+  if (!byRoute) {
+    byRoute = new Map();
+    plans.set(snapshot, byRoute);
+  }
+  let plan = byRoute.get(route.name);
+  if (plan) return plan;
+  const groups = new Map<string, TargetPlan['groups'][number]>();
+  for (const t of candidateTargets(snapshot, route)) {
+    const k = tokenizerKey(t.model);
+    let g = groups.get(k);
+    if (!g) {
+      g = { model: t.model, prices: [] };
+      groups.set(k, g);
+    }
+    g.prices.push(snapshot.pricing[`${t.provider}/${t.model}`]);
+  }
+  plan = { groups: [...groups.values()] };
+  byRoute.set(route.name, plan);
+  return plan;
+}
+
+/** The entry effective at `atMs` (entries sorted ascending by effectiveFrom), as priceAt does. */
+function effective(entries: readonly PriceEntry[] | undefined, atMs: number): PriceEntry | null {
+  if (!entries) return null;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.effectiveFrom <= atMs) return e;
+  }
+  return null;
+}
+
 export function estimateReservation(ctx: RequestContext, route: RouteRecord): ReservationEstimate {
-  const targets = candidateTargets(ctx.snapshot, route);
+  const plan = targetPlan(ctx.snapshot, route);
   const buffer = Math.max(0, ctx.snapshot.gateway.reservationBufferPercent);
   const out = maxOutput(ctx, route);
   const outBuf = buffered(out, buffer);
   // One count per distinct tokenizer, not per target (targets usually share one).
-  const counts = new Map<string, number>();
   let inputTokens = 0;
   let micros = 0;
-  const countFor = (model: string): number => {
-    const info = tokenizerFor(model);
-    const k = `${info.encoding}|${info.factor}`;
-    let n = counts.get(k);
-    if (n === undefined) {
-      n = countInput(ctx, model);
-      counts.set(k, n);
-    }
-    return n;
-  };
-  for (const t of targets) {
-    const input = countFor(t.model);
+  for (const g of plan.groups) {
+    const input = countBodyTokens(ctx.endpoint, ctx.body, g.model);
     if (input > inputTokens) inputTokens = input;
-    const price = priceAt(ctx.snapshot, t.provider, t.model, ctx.receivedAt);
-    if (!price) continue;
-    const pico = buffered(input, buffer) * Math.max(price.inputPico, price.cacheWritePico) + outBuf * price.outputPico;
-    const m = Math.ceil(pico / 1_000_000);
-    if (m > micros) micros = m;
+    const inBuf = buffered(input, buffer);
+    for (const entries of g.prices) {
+      const price = effective(entries, ctx.receivedAt);
+      if (!price) continue;
+      const pico = inBuf * Math.max(price.inputPico, price.cacheWritePico) + outBuf * price.outputPico;
+      const m = Math.ceil(pico / 1_000_000);
+      if (m > micros) micros = m;
+    }
   }
-  if (targets.length === 0) inputTokens = countFor(ctx.body.model);
+  if (plan.groups.length === 0) inputTokens = countBodyTokens(ctx.endpoint, ctx.body, ctx.body.model);
   return { inputTokens, maxOutputTokens: out, tokens: buffered(inputTokens + out, buffer), micros };
 }

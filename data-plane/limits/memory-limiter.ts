@@ -50,7 +50,8 @@ export interface MemoryLimiterOptions {
 
 export class MemoryLimiter implements Limiter {
   readonly backend = 'memory' as const;
-  private readonly nodes = new Map<string, NodeState>();
+  /** scope → node id → state (nested, so no key string is built per lookup). */
+  private readonly nodes = new Map<string, Map<string, NodeState>>();
   /** Reconciled reservation ids (reconcile is idempotent), forgotten after a day. */
   private readonly reconciled = new Map<string, number>();
 
@@ -221,8 +222,12 @@ export class MemoryLimiter implements Limiter {
   async close(): Promise<void> {}
 
   private state(scope: string, id: string, now: number): NodeState {
-    const key = `${scope}|${id}`;
-    let st = this.nodes.get(key);
+    let inScope = this.nodes.get(scope);
+    if (!inScope) {
+      inScope = new Map();
+      this.nodes.set(scope, inScope);
+    }
+    let st = inScope.get(id);
     if (!st) {
       st = {
         requests: new Map(),
@@ -233,7 +238,7 @@ export class MemoryLimiter implements Limiter {
         leases: new Map(),
         reservedMicros: 0,
       };
-      this.nodes.set(key, st);
+      inScope.set(id, st);
     }
     for (const [rid, lease] of st.leases) {
       if (lease.expiresAt > now) break;

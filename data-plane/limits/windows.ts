@@ -33,7 +33,18 @@ export function msUntilRoom(
   const current = Math.floor(now / bucketMs);
   let sum = windowSum(buckets, current, size);
   if (sum + need <= limit) return 0;
-  const ordered = [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  // Buckets are almost always in ascending insertion order: walk them without copying; sort a
+  // copy only when they are not (same answer either way).
+  let prev = Number.NEGATIVE_INFINITY;
+  let ascending = true;
+  for (const idx of buckets.keys()) {
+    if (idx < prev) {
+      ascending = false;
+      break;
+    }
+    prev = idx;
+  }
+  const ordered = ascending ? buckets : [...buckets.entries()].sort((a, b) => a[0] - b[0]);
   for (const [idx, n] of ordered) {
     sum -= n;
     if (sum + need <= limit) return (idx + size) * bucketMs - now;

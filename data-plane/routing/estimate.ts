@@ -1,15 +1,13 @@
 /** Tokens one request is expected to use, for the provider-account gate and the queue's ordering. */
-import type { ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
+import type { ChatRequest } from '../../common/openai-types.js';
 import type { RouteRecord } from '../../common/snapshot.js';
-import { countChatTokens, countTextTokens } from '../../common/tokens.js';
+import { countBodyTokens } from '../limits/input-tokens.js';
 import type { RequestContext } from '../pipeline/types.js';
 
 /** Prompt tokens: the gateway's earlier count when a stage made one, else counted here. */
 export function estimatePromptTokens(ctx: RequestContext): number {
   if (ctx.meta.inputTokensEstimate !== null) return ctx.meta.inputTokensEstimate;
-  if (ctx.endpoint === 'embeddings') return embeddingInputTokens(ctx.body as EmbeddingsRequest);
-  const body = ctx.body as ChatRequest;
-  return countChatTokens(body.model, body.messages ?? [], body.tools);
+  return countBodyTokens(ctx.endpoint, ctx.body, ctx.body.model);
 }
 
 /** Prompt tokens plus the output the request may produce (max tokens, else the route default). */
@@ -19,16 +17,4 @@ export function estimateTotalTokens(ctx: RequestContext, route: RouteRecord): nu
   const body = ctx.body as ChatRequest;
   const maxOut = body.max_completion_tokens ?? body.max_tokens ?? route.defaultMaxOutputTokens;
   return prompt + Math.max(0, maxOut) * Math.max(1, body.n ?? 1);
-}
-
-function embeddingInputTokens(body: EmbeddingsRequest): number {
-  const input = body.input;
-  if (typeof input === 'string') return countTextTokens(body.model, input);
-  let n = 0;
-  for (const item of input) {
-    if (typeof item === 'string') n += countTextTokens(body.model, item);
-    else if (typeof item === 'number') n += 1;
-    else n += item.length;
-  }
-  return n;
 }

@@ -28,6 +28,8 @@ export class Exchange {
   /** Epoch ms when the first body byte of a stream was written. */
   firstByteAt: number | null = null;
   private drainWaiter: (() => void) | null = null;
+  /** True after a streamed write uWS had to buffer, until the socket drained. */
+  backpressured = false;
   private readonly abortListeners: Array<() => void> = [];
 
   constructor(
@@ -87,49 +89,48 @@ export class Exchange {
     this.send(status, 'application/json', JSON.stringify(body), headers, close);
   }
 
-  /** Writes the status line, headers and the first piece of a streamed body. */
-  startStream(status: number, headers: Record<string, string>, first: string): boolean {
+  /**
+   * Writes a piece of a streamed body — preceded by the status line and `headers` on the first
+   * call — and ends the response when `end` is set. Returns false when uWS had to buffer part of
+   * it: the socket is then watched at once, and `drained()` resolves when it can take more.
+   */
+  writeStream(headers: Record<string, string>, data: string, end: boolean): boolean {
     if (!this.active) return false;
-    this.status = status;
-    this.firstByteAt = Date.now();
-    let ok = false;
-    this.res.cork(() => {
-      this.res.writeStatus(statusLine(status));
-      this.res.writeHeader('x-request-id', this.requestId);
-      for (const name in headers) this.res.writeHeader(name, headers[name]);
-      ok = this.res.write(first);
+    const res = this.res;
+    let ok = true;
+    res.cork(() => {
+      if (this.status === 0) {
+        this.status = 200;
+        this.firstByteAt = Date.now();
+        res.writeStatus('200 OK');
+        res.writeHeader('x-request-id', this.requestId);
+        for (const name in headers) res.writeHeader(name, headers[name]);
+      }
+      if (end) res.end(data);
+      else ok = res.write(data);
     });
+    if (end) this.finished = true;
+    else if (!ok) this.watchWritable();
     return ok;
   }
 
-  /** False when uWS had to buffer part of it: wait for `drained()` before producing more. */
-  write(chunk: string): boolean {
-    if (!this.active) return false;
-    let ok = false;
-    this.res.cork(() => {
-      ok = this.res.write(chunk);
-    });
-    return ok;
-  }
-
-  endStream(last?: string): void {
-    if (!this.active) return;
-    this.finished = true;
-    this.res.cork(() => {
-      this.res.end(last);
-    });
-  }
-
-  /** Resolves once the socket can take more data, or the client went away. */
+  /** Resolves once the socket can take more data (after a buffered write), or the client went away. */
   drained(): Promise<void> {
-    if (!this.active) return Promise.resolve();
+    if (!this.active || !this.backpressured) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.drainWaiter = resolve;
-      this.res.onWritable(() => {
-        this.wakeDrainWaiter();
-        // The data was already handed to uWS by write(); nothing to retry here.
-        return true;
-      });
+    });
+  }
+
+  private watchWritable(): void {
+    if (this.backpressured) return;
+    this.backpressured = true;
+    // Registered right after the buffered write, in the same tick: a drain cannot be missed.
+    this.res.onWritable(() => {
+      this.backpressured = false;
+      this.wakeDrainWaiter();
+      // The data was already handed to uWS by write(); nothing to retry here.
+      return true;
     });
   }
 

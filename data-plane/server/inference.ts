@@ -105,10 +105,9 @@ async function render(ex: Exchange, ingress: Ingress, deps: ServerDeps, ctx: Req
     });
     return;
   }
-  const frames = ingress.frames(outcome.chunks, ctx);
   if (ex.aborted) {
     ctx.meta.status ??= 'aborted';
-    await closeEarly(frames[Symbol.asyncIterator](), true);
+    await closeEarly(outcome.chunks[Symbol.asyncIterator](), true);
     finishRequest(ex, deps.logger, { endpoint: ingress.endpoint, ctx, stream: true, outcome: 'aborted', error: null });
     return;
   }
@@ -116,7 +115,8 @@ async function render(ex: Exchange, ingress: Ingress, deps: ServerDeps, ctx: Req
     // Seen by the stages' finally blocks (accounting) before return() reaches them.
     ctx.meta.status ??= 'aborted';
   });
-  const end = await pumpStream(ex, frames, ingress, ctx.responseHeaders, deps.logger);
+  const encoder = ingress.streamEncoder(ctx);
+  const end = await pumpStream(ex, outcome.chunks, encoder, ingress, ctx.responseHeaders, deps.logger);
   if (end.kind === 'failed-before-start') {
     renderError(ex, ingress, end.error, ctx.responseHeaders);
   }

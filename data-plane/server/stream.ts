@@ -3,23 +3,28 @@
  *
  * - Headers go out with the first frame, so a stream that fails before producing anything still
  *   gets a proper error status (the caller renders it as JSON).
+ * - Frames produced in the same event-loop turn (e.g. every event of one upstream TCP read) are
+ *   written together in one corked write at the end of the turn (setImmediate): each write to a
+ *   socket is a syscall through the kernel's TCP stack, which costs more than encoding a frame.
+ *   More than 64 KiB of pending frames are written at once.
  * - The iterator is pulled only while the socket takes data: when uWS has to buffer a write we
- *   wait for onWritable before pulling again, so a slow reader slows the upstream instead of
- *   growing gateway memory.
+ *   wait for onWritable before pulling again, so a slow reader slows the upstream read instead of
+ *   growing gateway memory (bounded by the 64 KiB batch plus what uWS holds).
  * - If the client leaves, the iterator's return() runs so every stage's `finally` executes and
  *   the upstream request is aborted (ctx.signal is aborted too).
  * - A GatewayError thrown mid-stream ends the stream with an error frame and no clean terminator.
  */
 import type { Logger } from 'pino';
+import type { ChatChunk } from '../../common/openai-types.js';
 import type { GatewayError } from '../errors.js';
-import type { Ingress } from '../ingress/types.js';
+import type { Ingress, StreamEncoder } from '../ingress/types.js';
 import { toGatewayError } from './errors.js';
 import type { Exchange } from './exchange.js';
 
 export type StreamEnd =
   | { kind: 'complete' }
   | { kind: 'aborted' }
-  /** Failed before any byte was sent: the caller renders a normal error response. */
+  /** Failed before any byte was produced: the caller renders a normal error response. */
   | { kind: 'failed-before-start'; error: GatewayError }
   | { kind: 'failed-mid-stream'; error: GatewayError };
 
@@ -29,15 +34,61 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'x-accel-buffering': 'no',
 };
 
+const BATCH_BYTES = 64 * 1024;
+
+/** Collects frames and writes them in one go at the end of the event-loop turn. */
+class FrameWriter {
+  /** True once any frame was produced (written or pending). */
+  started = false;
+  private pending = '';
+  private scheduled = false;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    private readonly ex: Exchange,
+    stageHeaders: Record<string, string>,
+  ) {
+    this.headers = { ...SSE_HEADERS, ...stageHeaders };
+  }
+
+  push(frames: string): void {
+    if (frames.length === 0) return;
+    this.started = true;
+    this.pending = this.pending.length === 0 ? frames : this.pending + frames;
+    if (this.pending.length >= BATCH_BYTES) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Writes what is pending (no-op when nothing is, or the client left). */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const data = this.pending;
+    this.pending = '';
+    this.ex.writeStream(this.headers, data, false);
+  };
+
+  /** Writes what is pending plus `last` and ends the response. */
+  end(last: string): void {
+    const data = this.pending + last;
+    this.pending = '';
+    this.ex.writeStream(this.headers, data, true);
+  }
+}
+
 export async function pumpStream(
   ex: Exchange,
-  frames: AsyncIterable<string>,
+  chunks: AsyncIterable<ChatChunk>,
+  encoder: StreamEncoder,
   ingress: Ingress,
   headers: Record<string, string>,
   logger: Logger,
 ): Promise<StreamEnd> {
-  const it = frames[Symbol.asyncIterator]();
-  let started = false;
+  const it = chunks[Symbol.asyncIterator]();
+  const out = new FrameWriter(ex, headers);
   let pulled = false;
   try {
     for (;;) {
@@ -46,23 +97,19 @@ export async function pumpStream(
       const r = await it.next();
       if (r.done) break;
       if (ex.aborted) return await closeEarly(it);
-      const writable = started ? ex.write(r.value) : ex.startStream(200, { ...SSE_HEADERS, ...headers }, r.value);
-      started = true;
-      if (!writable) await ex.drained();
+      out.push(encoder.chunk(r.value));
+      // A batch written since the last pull was (partly) buffered by uWS: wait for the socket.
+      if (ex.backpressured) await ex.drained();
     }
   } catch (err) {
     const error = toGatewayError(err, logger, ex.requestId);
     if (ex.aborted) return { kind: 'aborted' };
-    if (!started) return { kind: 'failed-before-start', error };
-    ex.endStream(ingress.errorFrame(error));
+    if (!out.started) return { kind: 'failed-before-start', error };
+    out.end(ingress.errorFrame(error));
     return { kind: 'failed-mid-stream', error };
   }
   if (ex.aborted) return { kind: 'aborted' };
-  if (started) ex.endStream();
-  else {
-    ex.startStream(200, { ...SSE_HEADERS, ...headers }, '');
-    ex.endStream();
-  }
+  out.end(encoder.end());
   return { kind: 'complete' };
 }
 

@@ -18,7 +18,7 @@ export interface DeliveryOptions {
   retryMaxMs: number;
 }
 
-interface Batch {
+export interface Batch {
   seq: string;
   events: UsageEvent[];
 }
@@ -45,10 +45,10 @@ export class Delivery {
     usageSinkUp.set({ sink: sink.name }, 1);
   }
 
-  /** Events not yet in the sink that are still in memory (the spend ledger adds them). */
-  *inMemory(): Iterable<UsageEvent> {
-    if (this.inFlight) yield* this.inFlight.events;
-    for (const b of this.pending) yield* b.events;
+  /** Batches not yet acknowledged by the sink that are still in memory (the spend ledger adds them). */
+  *inMemory(): Iterable<Batch> {
+    if (this.inFlight) yield this.inFlight;
+    yield* this.pending;
   }
 
   get isDown(): boolean {
@@ -141,7 +141,7 @@ export class Delivery {
       this.pendingCount -= next.events.length;
       this.inFlight = next;
       try {
-        await this.sink.write(next.events, { replay: false });
+        await this.sink.write(next.events, { replay: false, seq: next.seq });
         this.inFlight = null;
         this.succeeded(next.events.length);
       } catch (err) {

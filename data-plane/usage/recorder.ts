@@ -12,6 +12,7 @@ import type { UsageEvent } from './event.js';
 import { usageEventsEmitted } from './metrics.js';
 import type { UsageSink } from './sink.js';
 import { Spool } from './spool.js';
+import type { PendingBatch } from './sqlite/db.js';
 import { createSqliteSink } from './sqlite/sink.js';
 
 export interface RecorderOptions {
@@ -75,8 +76,8 @@ export async function createUsageRecorder(opts: RecorderOptions): Promise<UsageR
   let closed = false;
 
   const sqliteDelivery = deliveries[0]!.delivery;
-  const pendingSpend = function* (): Iterable<UsageEvent> {
-    yield* buffer;
+  const pendingSpend = function* (): Iterable<PendingBatch> {
+    yield { seq: null, events: buffer };
     yield* sqliteDelivery.inMemory();
   };
   sqlite.handle.pending.add(pendingSpend);

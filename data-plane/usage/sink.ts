@@ -6,7 +6,10 @@ import type { UsageEvent } from './event.js';
  */
 export interface UsageSink {
   readonly name: string;
-  /** `replay` is true for batches coming back from the disk spool (they may already be present). */
-  write(events: UsageEvent[], opts: { replay: boolean }): Promise<void>;
+  /**
+   * `replay` is true for batches coming back from the disk spool (they may already be present);
+   * `seq` is the batch's sequence (enqueue time + counter) when it comes from the recorder.
+   */
+  write(events: UsageEvent[], opts: { replay: boolean; seq?: string }): Promise<void>;
   close(): Promise<void>;
 }

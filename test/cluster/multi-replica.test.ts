@@ -13,17 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterHandle, startCluster } from '../../cluster/cluster.js';
-import {
-  budgetRow,
-  chat,
-  copyFixtureConfig,
-  costMicros,
-  eventually,
-  FIXTURE,
-  KEYS,
-  readyz,
-  sleep,
-} from './helpers.js';
+import { budgetRow, chat, copyFixtureConfig, costMicros, eventually, FIXTURE, KEYS, readyz, sleep } from './helpers.js';
 
 const route = (name: string) => `
 ---
@@ -124,7 +114,10 @@ describe('local cluster: one control plane, two data-plane processes, one Redis'
     expect(first.headers.get('x-sluice-cache')).toBe('miss');
     // The fill is written off the response path; replica 1 seeing its own entry means it is in Redis.
     await eventually(
-      async () => ((await chat(one, KEYS.cache, { content, maxTokens: 20 })).headers.get('x-sluice-cache') === 'hit-exact' ? true : undefined),
+      async () =>
+        (await chat(one, KEYS.cache, { content, maxTokens: 20 })).headers.get('x-sluice-cache') === 'hit-exact'
+          ? true
+          : undefined,
       10_000,
       'the cache fill',
     );

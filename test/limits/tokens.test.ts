@@ -1,7 +1,13 @@
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import { describe, expect, it } from 'vitest';
-import { countChatTokens, countTextTokens, LONG_TEXT_CHARS, tokenizerFor } from '../../common/tokens.js';
+import {
+  countChatTokens,
+  countTextTokens,
+  LONG_TEXT_CHARS,
+  preTokenizeAscii,
+  tokenizerFor,
+} from '../../common/tokens.js';
 
 const require = createRequire(import.meta.url);
 const reference = {
@@ -44,6 +50,34 @@ describe('token counting', () => {
       expect(countTextTokens('gpt-4', text), text).toBe(ref('cl100k_base', text));
       // Second call goes through the piece memo / LRU: same answer.
       expect(countTextTokens('gpt-4o', text)).toBe(ref('o200k_base', text));
+    }
+  });
+
+  it('the ASCII pre-tokenizer splits exactly like the Unicode regex (random ASCII texts)', () => {
+    const alphabet = "aaeeiioottnnssrrhhAEITSZ0123456789      \n\n\r\t\v\f''//..,;:!?-_()[]{}<>\"#$%&*+=@\\^`|~\x00\x1f\x7f";
+    const fragments = ["'s", "'S", "'re", "'RE", "'Ve", "'ll", "'d", "'m", "'t", "n't", ' \n ', '\r\n', 'ABCdef', 'ABC'];
+    const fragments2 = ['http://x.y/z', '1234567', '...\n//', ' .', "' s", "'r", "'l"];
+    const all = [...fragments, ...fragments2];
+    const patterns = {
+      o200k_base: new RegExp((require('js-tiktoken/ranks/o200k_base') as TiktokenBPE).pat_str, 'gu'),
+      cl100k_base: new RegExp((require('js-tiktoken/ranks/cl100k_base') as TiktokenBPE).pat_str, 'gu'),
+    };
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let iter = 0; iter < 4000; iter++) {
+      let s = '';
+      const len = 1 + rnd(30);
+      for (let k = 0; k < len; k++) s += rnd(3) === 0 ? all[rnd(all.length)] : alphabet[rnd(alphabet.length)];
+      for (const enc of ['o200k_base', 'cl100k_base'] as const) {
+        expect(preTokenizeAscii(enc, s), JSON.stringify(s)).toEqual(s.match(patterns[enc]) ?? []);
+      }
+    }
+    for (const text of TEXTS.filter((t) => /^[\x00-\x7f]*$/.test(t))) {
+      expect(preTokenizeAscii('o200k_base', text)).toEqual(text.match(patterns.o200k_base));
+      expect(preTokenizeAscii('cl100k_base', text)).toEqual(text.match(patterns.cl100k_base));
     }
   });
 

@@ -5,6 +5,7 @@
  * body is not read, so TCP back-pressure reaches the provider instead of a buffer growing here.
  * Breaking out of the loop (or an abort) destroys the upstream body immediately.
  */
+import type { Readable } from 'node:stream';
 import type { ChatChunk } from '../../../common/openai-types.js';
 import type { NormalizedUsage } from '../../../common/usage.js';
 import { ProviderError, type UpstreamStream } from '../types.js';
@@ -50,7 +51,7 @@ export class SseUpstreamStream implements UpstreamStream {
   /** Stops the timers and closes the upstream body (idempotent). */
   private release(): void {
     this.open.attempt.finish();
-    if (!this.open.body.destroyed && !this.open.body.readableEnded) this.open.body.destroy();
+    discard(this.open.body);
   }
 
   private async *iterate(): AsyncGenerator<ChatChunk> {
@@ -93,10 +94,22 @@ export class SseUpstreamStream implements UpstreamStream {
       throw attempt.mapError(err, yielded);
     } finally {
       attempt.finish();
-      if (!ended && !body.destroyed) body.destroy();
+      if (!ended) discard(body);
     }
   }
 }
+
+/**
+ * Closes an upstream body we will not read to its end. undici's body emits an 'error'
+ * (RequestAbortedError) when destroyed early; with no listener left that would be an uncaught
+ * exception taking the process down, so a no-op listener is attached first.
+ */
+export function discard(body: Readable): void {
+  if (body.destroyed || body.readableEnded) return;
+  body.on('error', ignore);
+  body.destroy();
+}
+const ignore = (): void => {};
 
 /** A stream that ended without the provider's end marker: the answer is incomplete. */
 export function truncated(provider: string, midStream: boolean): ProviderError {

@@ -10,8 +10,15 @@ import type { UsageEvent } from '../event.js';
 
 export type SqliteDatabase = Database.Database;
 
-/** Spend not yet written to the table (events still in memory); the ledger adds it. */
-export type PendingSpend = () => Iterable<UsageEvent>;
+/**
+ * Spend not yet written to the table (events still in memory); the ledger adds it. A batch with a
+ * `seq` may already be committed (usage_batches says so) while still held in memory.
+ */
+export type PendingSpend = () => Iterable<PendingBatch>;
+export interface PendingBatch {
+  seq: string | null;
+  events: readonly UsageEvent[];
+}
 
 export interface UsageDb {
   readonly path: string;
@@ -64,6 +71,12 @@ CREATE INDEX IF NOT EXISTS usage_events_key_ts ON usage_events (key, ts_ms, cost
 CREATE INDEX IF NOT EXISTS usage_events_team_ts ON usage_events (team, ts_ms, cost_micros);
 CREATE INDEX IF NOT EXISTS usage_events_org_ts ON usage_events (org, ts_ms, cost_micros);
 CREATE INDEX IF NOT EXISTS usage_events_ts ON usage_events (ts_ms);
+-- Sequences of recently committed batches (written in the batch's transaction, pruned after
+-- minutes): the ledger skips in-memory batches that are already committed.
+CREATE TABLE IF NOT EXISTS usage_batches (
+  seq TEXT NOT NULL PRIMARY KEY,
+  committed_ms INTEGER NOT NULL
+);
 `;
 
 const open = new Map<string, { handle: UsageDb; refs: number }>();

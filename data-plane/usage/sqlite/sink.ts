@@ -1,28 +1,27 @@
 /**
- * The SQLite sink: one prepared INSERT OR IGNORE per event inside one transaction per batch. The
+ * The SQLite sink: one INSERT OR IGNORE per event inside one transaction per batch, run on a
+ * worker thread (writer.ts) so the synchronous driver never blocks request handling. The
  * request_id primary key makes replays no-ops, so at-least-once delivery never double counts.
+ * The same transaction records the batch's sequence in usage_batches, which lets the spend
+ * ledger tell whether a batch still held in memory is already in the table (no double count in
+ * the moment between the commit and its acknowledgement).
  */
-import { EVENT_COLUMNS, type UsageEvent } from '../event.js';
 import type { UsageSink } from '../sink.js';
 import { openUsageDb, type UsageDb } from './db.js';
+import { SqliteWriter } from './writer.js';
 
 export function createSqliteSink(dataDir: string): UsageSink & { readonly handle: UsageDb } {
+  // The main thread's connection: creates the schema, serves reads (ledger, usage API).
   const handle = openUsageDb(dataDir);
-  const insert = handle.db.prepare(
-    `INSERT OR IGNORE INTO usage_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`,
-  );
-  const row = (e: UsageEvent): unknown[] =>
-    EVENT_COLUMNS.map((c) => (c === 'tags' ? JSON.stringify(e.tags ?? {}) : e[c]));
-  const insertBatch = handle.db.transaction((events: UsageEvent[]) => {
-    for (const e of events) insert.run(row(e));
-  });
+  const writer = new SqliteWriter(handle.path);
   return {
     name: 'sqlite',
     handle,
-    async write(events) {
-      insertBatch(events);
+    write(events, opts) {
+      return writer.write(events, opts.seq ?? null);
     },
     async close() {
+      await writer.close();
       handle.release();
     },
   };
