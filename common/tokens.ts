@@ -133,7 +133,7 @@ class BpeCounter {
 // reduce to character classes a table lookup decides. scanAsciiPiece returns where the regex's
 // match starting at `i` ends, trying the alternatives in the pattern's order with its greedy
 // backtracking spelled out; test/limits/tokens.test.ts checks it piece by piece against the regex.
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const UPPER = 1;
 const LOWER = 2;
 const DIGIT = 3;

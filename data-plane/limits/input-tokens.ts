@@ -22,7 +22,10 @@ export function countBodyTokens(endpoint: Endpoint, body: ChatRequest | Embeddin
   let counts = memo.get(body);
   const known = counts?.get(key);
   if (known !== undefined) return known;
-  const n = endpoint === 'embeddings' ? embeddingTokens(body as EmbeddingsRequest, model) : chatTokens(body as ChatRequest, model);
+  const n =
+    endpoint === 'embeddings'
+      ? embeddingTokens(body as EmbeddingsRequest, model)
+      : chatTokens(body as ChatRequest, model);
   if (!counts) {
     counts = new Map();
     memo.set(body, counts);

@@ -54,8 +54,24 @@ describe('token counting', () => {
   });
 
   it('the ASCII pre-tokenizer splits exactly like the Unicode regex (random ASCII texts)', () => {
-    const alphabet = "aaeeiioottnnssrrhhAEITSZ0123456789      \n\n\r\t\v\f''//..,;:!?-_()[]{}<>\"#$%&*+=@\\^`|~\x00\x1f\x7f";
-    const fragments = ["'s", "'S", "'re", "'RE", "'Ve", "'ll", "'d", "'m", "'t", "n't", ' \n ', '\r\n', 'ABCdef', 'ABC'];
+    const alphabet =
+      "aaeeiioottnnssrrhhAEITSZ0123456789      \n\n\r\t\v\f''//..,;:!?-_()[]{}<>\"#$%&*+=@\\^`|~\x00\x1f\x7f";
+    const fragments = [
+      "'s",
+      "'S",
+      "'re",
+      "'RE",
+      "'Ve",
+      "'ll",
+      "'d",
+      "'m",
+      "'t",
+      "n't",
+      ' \n ',
+      '\r\n',
+      'ABCdef',
+      'ABC',
+    ];
     const fragments2 = ['http://x.y/z', '1234567', '...\n//', ' .', "' s", "'r", "'l"];
     const all = [...fragments, ...fragments2];
     const patterns = {
@@ -75,7 +91,7 @@ describe('token counting', () => {
         expect(preTokenizeAscii(enc, s), JSON.stringify(s)).toEqual(s.match(patterns[enc]) ?? []);
       }
     }
-    for (const text of TEXTS.filter((t) => /^[\x00-\x7f]*$/.test(t))) {
+    for (const text of TEXTS.filter((t) => !/[\u0080-\uffff]/.test(t))) {
       expect(preTokenizeAscii('o200k_base', text)).toEqual(text.match(patterns.o200k_base));
       expect(preTokenizeAscii('cl100k_base', text)).toEqual(text.match(patterns.cl100k_base));
     }
