@@ -134,6 +134,8 @@ async function runCoreSluice(upstreamPort: number): Promise<void> {
     },
   );
   console.error(`core data plane on ${dp.url}`);
+  // A normal exit on SIGTERM, so `--cpu-prof` (bench --cpu --prof) can write its profile.
+  process.once('SIGTERM', () => process.exit(0));
 }
 
 // ───────────── child modes: floors for the CPU comparison (`--cpu`) ─────────────
@@ -261,6 +263,15 @@ function benchSnapshot(upstreamPort: number) {
       },
     },
   });
+}
+
+function portkeyHeaders(upstreamPort: number): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    authorization: 'Bearer sk-upstream',
+    'x-portkey-provider': 'openai',
+    'x-portkey-custom-host': `http://127.0.0.1:${upstreamPort}/v1`,
+  };
 }
 
 // ───────────────────────── load generation ─────────────────────────
@@ -418,12 +429,7 @@ async function main(): Promise<void> {
       targets.push({
         name: 'portkey',
         origin: `http://127.0.0.1:${portkeyPort}`,
-        headers: {
-          'content-type': 'application/json',
-          authorization: 'Bearer sk-upstream',
-          'x-portkey-provider': 'openai',
-          'x-portkey-custom-host': `http://127.0.0.1:${upstreamPort}/v1`,
-        },
+        headers: portkeyHeaders(upstreamPort),
       });
     }
 
@@ -561,6 +567,7 @@ async function mainCpu(): Promise<void> {
     const snapshotFile = join(dir, 'snapshot.json');
     await writeFile(snapshotFile, JSON.stringify(benchSnapshot(upstreamPort)));
     const auth = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+    let portkeyOrigin = '';
     const specs: { name: string; args: string[]; pattern: RegExp }[] = [
       { name: 'bare-uws', args: [...tsx, 'bench/proxy.ts', '--bare'], pattern: /BARE_URL=(\S+)/ },
       {
@@ -579,14 +586,30 @@ async function mainCpu(): Promise<void> {
         pattern: /data plane on (http:\/\/[\d.]+:\d+)/,
       },
     ];
+    {
+      const require = createRequire(import.meta.url);
+      const pkg = dirname(require.resolve('@portkey-ai/gateway/package.json'));
+      const portkeyPort = await freePort();
+      specs.push({
+        name: 'portkey',
+        args: [join(pkg, 'build/start-server.js'), `--port=${portkeyPort}`, '--headless'],
+        pattern: /Ready for connections/,
+      });
+      portkeyOrigin = `http://127.0.0.1:${portkeyPort}`;
+    }
     const only = values.only?.split(',');
     const targets: (Target & { pid: number })[] = [];
     for (const spec of specs) {
       if (only && !only.includes(spec.name)) continue;
-      const c = spawnAndWait(process.execPath, [...spec.args, '--data-dir', dir], spec.pattern, {}, true);
+      const portkey = spec.name === 'portkey';
+      const args = portkey ? spec.args : [...spec.args, '--data-dir', dir];
+      const env = portkey ? { NODE_ENV: 'production' } : {};
+      const c = spawnAndWait(process.execPath, args, spec.pattern, env, !portkey);
       children.push(c.child);
-      const origin = (await c.ready)[1];
-      targets.push({ name: spec.name, origin, headers: auth, pid: c.child.pid! });
+      const match = await c.ready;
+      const origin = portkey ? portkeyOrigin : match[1]!;
+      const headers = portkey ? portkeyHeaders(upstreamPort) : auth;
+      targets.push({ name: spec.name, origin, headers, pid: c.child.pid! });
     }
     const upPid = up.child.pid!;
     const rows = new Map<string, { all: number[]; main: number[]; up: number[] }>();

@@ -17,6 +17,9 @@
 import { createRequire } from 'node:module';
 import type { TiktokenBPE } from 'js-tiktoken/lite';
 import type { ChatMessage, ToolDefinition } from './openai-types.js';
+import { AsciiPieceTable, NON_ASCII, scanAsciiPiece } from './tokens-ascii.js';
+
+export { preTokenizeAscii } from './tokens-ascii.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -64,6 +67,7 @@ class BpeCounter {
   private readonly pieces = new Map<string, number>();
   private readonly pattern: RegExp;
   private readonly o200k: boolean;
+  private readonly ascii = new AsciiPieceTable();
 
   constructor(name: EncodingName, file: TiktokenBPE) {
     this.pattern = new RegExp(file.pat_str, 'gu');
@@ -83,23 +87,30 @@ class BpeCounter {
     if (NON_ASCII.test(text)) {
       const re = this.pattern;
       re.lastIndex = 0;
-      for (let m = re.exec(text); m !== null; m = re.exec(text)) n += this.piece(m[0], false);
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) n += this.piece(m[0]);
       return n;
     }
     const o200k = this.o200k;
+    const table = this.ascii;
     for (let i = 0; i < text.length; ) {
       const end = scanAsciiPiece(text, i, o200k);
-      n += this.piece(text.slice(i, end), true);
+      // Look the piece up by its characters in place; only an unseen piece is sliced out.
+      let known = table.get(text, i, end);
+      if (known < 0) {
+        const piece = text.slice(i, end);
+        known = this.ranks.has(piece) ? 1 : this.merge(piece);
+        table.set(text, i, end, piece, known);
+      }
+      n += known;
       i = end;
     }
     return n;
   }
 
-  private piece(piece: string, ascii: boolean): number {
+  private piece(piece: string): number {
     const known = this.pieces.get(piece);
     if (known !== undefined) return known;
-    // The rank keys are the piece's UTF-8 bytes as latin1; an ASCII string already is that.
-    const bytes = ascii ? piece : Buffer.from(piece, 'utf8').toString('latin1');
+    const bytes = Buffer.from(piece, 'utf8').toString('latin1');
     const n = this.ranks.has(bytes) ? 1 : this.merge(bytes);
     // Bounded memo: clearing wholesale is cheaper than LRU bookkeeping per piece.
     if (this.pieces.size >= 200_000) this.pieces.clear();
@@ -126,113 +137,6 @@ class BpeCounter {
     }
     return starts.length - 1;
   }
-}
-
-// ASCII pre-tokenizer. For ASCII input, \p{L} is [A-Za-z] (\p{Lu} = A-Z, \p{Ll} = a-z; Lt, Lm, Lo
-// and M have no ASCII members), \p{N} is [0-9] and \s is [\t\n\v\f\r ], so both encodings' patterns
-// reduce to character classes a table lookup decides. scanAsciiPiece returns where the regex's
-// match starting at `i` ends, trying the alternatives in the pattern's order with its greedy
-// backtracking spelled out; test/limits/tokens.test.ts checks it piece by piece against the regex.
-const NON_ASCII = /[\u0080-\uffff]/;
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 3;
-const NEWLINE = 4; // \r \n
-const SPACE = 5; // \t \v \f and ' '
-const OTHER = 6; // punctuation, symbols, control characters
-const CHAR_CLASS = new Uint8Array(128).fill(OTHER);
-for (let c = 65; c <= 90; c++) CHAR_CLASS[c] = UPPER;
-for (let c = 97; c <= 122; c++) CHAR_CLASS[c] = LOWER;
-for (let c = 48; c <= 57; c++) CHAR_CLASS[c] = DIGIT;
-CHAR_CLASS[10] = NEWLINE;
-CHAR_CLASS[13] = NEWLINE;
-for (const c of [9, 11, 12, 32]) CHAR_CLASS[c] = SPACE;
-
-const classAt = (t: string, i: number): number => (i < t.length ? (CHAR_CLASS[t.charCodeAt(i)] as number) : 0);
-const lowerAt = (t: string, i: number): number => t.charCodeAt(i) | 0x20;
-
-/** End of `'s|'t|'re|'ve|'m|'ll|'d` (any case) starting at `i`, or -1. */
-function contractionEnd(t: string, i: number): number {
-  if (t.charCodeAt(i) !== 39 || i + 1 >= t.length) return -1;
-  const a = lowerAt(t, i + 1);
-  if (a === 115 || a === 116 || a === 109 || a === 100) return i + 2; // s t m d
-  if (i + 2 >= t.length) return -1;
-  const b = lowerAt(t, i + 2);
-  if ((a === 114 && b === 101) || (a === 118 && b === 101) || (a === 108 && b === 108)) return i + 3; // re ve ll
-  return -1;
-}
-
-/** The pieces the ASCII pre-tokenizer splits `text` into (for tests against the regex). */
-export function preTokenizeAscii(encoding: EncodingName, text: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; ) {
-    const end = scanAsciiPiece(text, i, encoding === 'o200k_base');
-    out.push(text.slice(i, end));
-    i = end;
-  }
-  return out;
-}
-
-/** End of the pre-tokenizer match at `i` (o200k_base or cl100k_base pattern), for ASCII `t`. */
-function scanAsciiPiece(t: string, i: number, o200k: boolean): number {
-  const len = t.length;
-  const c = classAt(t, i);
-  if (!o200k) {
-    // cl100k: contractions come first.
-    const e = contractionEnd(t, i);
-    if (e > 0) return e;
-  }
-  // [^\r\n\p{L}\p{N}]? before the letters: tried with the prefix first; without it the
-  // alternative can only match when t[i] itself is a letter.
-  const j = c === SPACE || c === OTHER ? i + 1 : i;
-  if (o200k) {
-    // [prefix]? [Lu…]* [Ll…]+ contraction?   then   [prefix]? [Lu…]+ [Ll…]* contraction?
-    let k = j;
-    while (classAt(t, k) === UPPER) k++;
-    if (classAt(t, k) === LOWER) {
-      while (classAt(t, k) === LOWER) k++;
-      const e = contractionEnd(t, k);
-      return e > 0 ? e : k;
-    }
-    if (k > j) {
-      const e = contractionEnd(t, k);
-      return e > 0 ? e : k;
-    }
-  } else {
-    // [prefix]? \p{L}+
-    let k = j;
-    for (let cl = classAt(t, k); cl === UPPER || cl === LOWER; cl = classAt(t, k)) k++;
-    if (k > j) return k;
-  }
-  if (c === DIGIT) {
-    // \p{N}{1,3}
-    let k = i + 1;
-    while (k < len && k < i + 3 && classAt(t, k) === DIGIT) k++;
-    return k;
-  }
-  // " ?[^\s\p{L}\p{N}]+[\r\n]*" (o200k: "[\r\n/]*")
-  const p = c === OTHER ? i : t.charCodeAt(i) === 32 && classAt(t, i + 1) === OTHER ? i + 1 : -1;
-  if (p >= 0) {
-    let k = p + 1;
-    while (classAt(t, k) === OTHER) k++;
-    for (;;) {
-      const cl = classAt(t, k);
-      if (cl === NEWLINE || (o200k && t.charCodeAt(k) === 47)) k++;
-      else break;
-    }
-    return k;
-  }
-  // Whitespace run [i, r): "\s*[\r\n]+" ends after its last newline; else "\s+(?!\S)" leaves the
-  // last space for the next word (unless the run ends the text); else "\s+".
-  let r = i;
-  let lastNewline = -1;
-  for (let cl = classAt(t, r); cl === SPACE || cl === NEWLINE; cl = classAt(t, r)) {
-    if (cl === NEWLINE) lastNewline = r;
-    r++;
-  }
-  if (lastNewline >= 0) return lastNewline + 1;
-  if (r === len || r - i < 2) return r;
-  return r - 1;
 }
 
 const counters = new Map<EncodingName, BpeCounter>();
@@ -387,4 +291,43 @@ export function countChatTokens(model: string, messages: ChatMessage[], tools?: 
   }
   if (tools && tools.length > 0) n += countToolTokens(enc, tools);
   return info.factor === 1 ? n : Math.ceil(n * info.factor);
+}
+
+/**
+ * A cheap upper bound of countChatTokens (same model, messages and tools), or null when there is
+ * no cheap one (tools, texts long enough to be sampled). Every BPE token covers at least one UTF-8
+ * byte, so a text counts at most its byte length: its length when ASCII, else ≤ 3 × its UTF-16
+ * length. Lets a caller that only compares against a limit skip the exact count.
+ */
+export function chatTokensUpperBound(model: string, messages: ChatMessage[], tools?: ToolDefinition[]): number | null {
+  if (tools && tools.length > 0) return null;
+  let n = REPLY_PRIMING;
+  for (const m of messages) {
+    n += TOKENS_PER_MESSAGE + bytesBound(m.role);
+    const content = m.content;
+    if (typeof content === 'string') n += bytesBound(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part.type === 'text' && typeof part.text === 'string') n += bytesBound(part.text);
+        else if (part.type === 'image_url') n += IMAGE_TOKENS_DEFAULT;
+        else n += bytesBound(JSON.stringify(part));
+      }
+    } else if (content !== null && content !== undefined) return null;
+    if (typeof m.name === 'string') n += TOKENS_PER_NAME + bytesBound(m.name);
+    if (m.tool_calls) {
+      for (const call of m.tool_calls) {
+        n += TOKENS_PER_TOOL_CALL + bytesBound(call.function?.name ?? '') + bytesBound(call.function?.arguments ?? '');
+      }
+    }
+    if (n > Number.MAX_SAFE_INTEGER / 4) return null;
+  }
+  const factor = tokenizerFor(model).factor;
+  return factor === 1 ? n : Math.ceil(n * factor);
+}
+
+/** Upper bound of rawCount(text); Infinity for texts long enough to be estimated from samples. */
+function bytesBound(text: string): number {
+  if (typeof text !== 'string') return Number.POSITIVE_INFINITY;
+  if (text.length > LONG_TEXT_CHARS) return Number.POSITIVE_INFINITY;
+  return NON_ASCII.test(text) ? 3 * text.length : text.length;
 }

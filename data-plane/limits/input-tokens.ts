@@ -7,7 +7,7 @@
  */
 import type { ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
 import { countChatTokens, countTextTokens, tokenizerFor } from '../../common/tokens.js';
-import type { Endpoint } from '../pipeline/types.js';
+import type { Endpoint, RequestContext } from '../pipeline/types.js';
 
 const memo = new WeakMap<object, Map<string, number>>();
 
@@ -48,4 +48,21 @@ function embeddingTokens(body: EmbeddingsRequest, model: string): number {
     else n += item.length;
   }
   return n;
+}
+
+/**
+ * Guardrails that found a prompt certainly under maxInputTokens (common/tokens.ts
+ * chatTokensUpperBound) skip the exact count and defer the estimate it used to leave in
+ * ctx.meta.inputTokensEstimate. The limits stage always sets its own; a request answered before
+ * it (a cache hit) fills the deferred one here, so the meta reads exactly as before.
+ */
+const deferred = new WeakSet<RequestContext>();
+
+export function deferInputEstimate(ctx: RequestContext): void {
+  deferred.add(ctx);
+}
+
+export function fillDeferredInputEstimate(ctx: RequestContext): void {
+  if (ctx.meta.inputTokensEstimate !== null || !deferred.has(ctx)) return;
+  ctx.meta.inputTokensEstimate = countBodyTokens(ctx.endpoint, ctx.body, ctx.body.model);
 }

@@ -63,10 +63,11 @@ export async function chooseTarget(input: ChooseInput): Promise<Choice> {
     }
     healthy.push(t);
   }
-  const untried = healthy.filter((t) => !input.failed.has(targetKey(t)));
+  // No failure yet (the usual first attempt): every healthy target is untried.
+  const untried = input.failed.size === 0 ? healthy : healthy.filter((t) => !input.failed.has(targetKey(t)));
   const refused = new Set<string>();
   const pickFrom = async (candidates: RouteTarget[]): Promise<RouteTarget | null> => {
-    let pool = candidates.filter((x) => !refused.has(x.provider));
+    let pool = refused.size === 0 ? candidates : candidates.filter((x) => !refused.has(x.provider));
     while (pool.length > 0) {
       const t = pickWeighted(pool, input.rng);
       if (!t) return null;

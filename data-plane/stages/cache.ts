@@ -17,6 +17,7 @@ import { type CacheOptions, cacheOptions } from '../cache/options.js';
 import type { SemanticPending } from '../cache/semantic/semantic-tier.js';
 import { serveHit } from '../cache/serve-hit.js';
 import { CacheService } from '../cache/service.js';
+import { fillDeferredInputEstimate } from '../limits/input-tokens.js';
 import type { BuiltStage, StageDeps } from '../pipeline/deps.js';
 import type { Outcome, RequestContext } from '../pipeline/types.js';
 
@@ -94,6 +95,7 @@ export async function createCacheStage(deps: StageDeps, over: Partial<CacheOptio
             void service
               .rememberHit(ctx.id, entry.id, 'hit-exact')
               .catch((e: unknown) => service.noteError('remember', e));
+            fillDeferredInputEstimate(ctx);
             return serveHit(ctx, entry, 'hit-exact', null, now());
           }
         }
@@ -112,6 +114,7 @@ export async function createCacheStage(deps: StageDeps, over: Partial<CacheOptio
             void service
               .rememberHit(ctx.id, found.entry.id, 'hit-semantic')
               .catch((e: unknown) => service.noteError('remember', e));
+            fillDeferredInputEstimate(ctx);
             return serveHit(ctx, found.entry, 'hit-semantic', found.similarity, now());
           }
           pending = found.pending;

@@ -7,9 +7,10 @@
  */
 import type { ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
 import type { GuardrailRecord } from '../../common/snapshot.js';
+import { chatTokensUpperBound } from '../../common/tokens.js';
 import { applyToChat, applyToEmbeddings, formatCounts, type GuardKind } from '../../policies/guardrails/index.js';
 import { GatewayError, policyViolation } from '../errors.js';
-import { countBodyTokens } from '../limits/input-tokens.js';
+import { countBodyTokens, deferInputEstimate } from '../limits/input-tokens.js';
 import type { BuiltStage, StageDeps } from '../pipeline/deps.js';
 import type { Next, Outcome, RequestContext } from '../pipeline/types.js';
 
@@ -79,6 +80,13 @@ function enforceMaxInputTokens(ctx: RequestContext, records: readonly GuardrailR
   for (const r of records)
     if (r.maxInputTokens !== null) limit = limit === null ? r.maxInputTokens : Math.min(limit, r.maxInputTokens);
   if (limit === null || ctx.endpoint === 'embeddings') return;
+  const body = ctx.body as ChatRequest;
+  // Most prompts are far under the limit: a byte-length bound proves it without counting.
+  const bound = chatTokensUpperBound(body.model, body.messages ?? [], body.tools);
+  if (bound !== null && bound <= limit) {
+    deferInputEstimate(ctx);
+    return;
+  }
   // Counted once per body and tokenizer: limits and the router reuse it (limits/input-tokens.ts).
   const tokens = countBodyTokens(ctx.endpoint, ctx.body, ctx.body.model);
   ctx.meta.inputTokensEstimate ??= tokens;

@@ -162,8 +162,10 @@ export function buildLimitsStage(opts: LimitsStageOptions): BuiltStage {
 }
 
 /**
- * Reconciles in the generator's finally: inner stages' finally ran first, so ctx.meta.usage holds
- * what was streamed (completed), what the client received (aborted) or nothing (failed early).
+ * Reconciles once the stream ended — completed, failed or closed early by the consumer — after
+ * the inner iterator finished (its own finally ran, so ctx.meta.usage holds what was streamed,
+ * what the client received, or nothing). A plain iterator rather than an async generator: a
+ * generator layer costs a resume, an await and a promise per chunk; this costs one `then`.
  * If the client leaves before the stream is ever iterated, the abort signal settles instead.
  */
 function settleAfterStream(
@@ -176,13 +178,49 @@ function settleAfterStream(
     if (!started) void settle(true);
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  return (async function* () {
-    started = true;
-    try {
-      yield* chunks;
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
-      await settle(true);
-    }
-  })();
+  let inner: AsyncIterator<ChatChunk> | null = null;
+  let ended = false;
+  const end = async () => {
+    if (ended) return;
+    ended = true;
+    ctx.signal.removeEventListener('abort', onAbort);
+    await settle(true);
+  };
+  const done = (): IteratorResult<ChatChunk> => ({ done: true, value: undefined });
+  const iterator: AsyncIterableIterator<ChatChunk> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next() {
+      if (ended) return Promise.resolve(done());
+      started = true;
+      inner ??= chunks[Symbol.asyncIterator]();
+      return inner.next().then(
+        async (r) => {
+          if (r.done) {
+            await end();
+            return done();
+          }
+          return r;
+        },
+        async (err: unknown) => {
+          await end();
+          throw err;
+        },
+      );
+    },
+    async return() {
+      if (ended) return done();
+      if (!started) {
+        // As a generator closed before its first next(): nothing ran; the abort listener stays.
+        ended = true;
+        return done();
+      }
+      try {
+        if (inner) await inner.return?.();
+      } finally {
+        await end();
+      }
+      return done();
+    },
+  };
+  return iterator;
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import { describe, expect, it } from 'vitest';
 import {
+  chatTokensUpperBound,
   countChatTokens,
   countTextTokens,
   LONG_TEXT_CHARS,
@@ -95,6 +96,28 @@ describe('token counting', () => {
       expect(preTokenizeAscii('o200k_base', text)).toEqual(text.match(patterns.o200k_base));
       expect(preTokenizeAscii('cl100k_base', text)).toEqual(text.match(patterns.cl100k_base));
     }
+  });
+
+  it('chatTokensUpperBound never undercounts (what lets guardrails skip the exact count)', () => {
+    for (const model of ['gpt-4o', 'gpt-4', 'claude-3-5-sonnet', 'route-name']) {
+      for (const text of TEXTS) {
+        const messages = [
+          { role: 'system' as const, content: text },
+          { role: 'user' as const, content: [{ type: 'text' as const, text }], name: 'bob' },
+          {
+            role: 'assistant' as const,
+            content: null,
+            tool_calls: [{ id: 'c', type: 'function' as const, function: { name: 'f', arguments: text } }],
+          },
+        ];
+        const bound = chatTokensUpperBound(model, messages as never);
+        expect(bound).not.toBeNull();
+        expect(bound!).toBeGreaterThanOrEqual(countChatTokens(model, messages as never));
+      }
+    }
+    const tools = [{ type: 'function' as const, function: { name: 'f', parameters: {} } }];
+    expect(chatTokensUpperBound('gpt-4o', [{ role: 'user', content: 'hi' }], tools as never)).toBeNull();
+    expect(chatTokensUpperBound('gpt-4o', [{ role: 'user', content: 'x'.repeat(LONG_TEXT_CHARS + 1) }])).toBeNull();
   });
 
   it('approximates Anthropic and Gemini as cl100k × 1.10, rounded up', () => {

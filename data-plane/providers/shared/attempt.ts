@@ -1,8 +1,12 @@
 /**
- * One upstream attempt's lifetime: links the caller's AbortSignal to an internal controller and
+ * One upstream attempt's lifetime: links the caller's AbortSignal to the attempt's own signal and
  * runs the first-token and total timers. When a timer fires it aborts the request (which destroys
  * the socket/body) and remembers why, so the error surfaces as ProviderError('timeout') rather
  * than as a generic abort.
+ *
+ * The attempt's signal is an AttemptSignal, not an AbortController's: a Node AbortController
+ * (an EventTarget) costs ~10 µs to create and listen to, once per upstream call. undici accepts
+ * any object with `aborted`, `reason` and add/removeEventListener.
  */
 import type { ProviderType, Timeouts } from '../../../common/snapshot.js';
 import { ProviderError } from '../types.js';
@@ -10,8 +14,45 @@ import { networkError } from './errors.js';
 
 type TimeoutKind = 'first_token' | 'total';
 
+/** The minimal AbortSignal surface undici uses (request `signal`), without an EventTarget. */
+export class AttemptSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: Array<() => void> | null = null;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.aborted) return;
+    (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const list = this.listeners;
+    if (!list) return;
+    const i = list.indexOf(listener);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const list = this.listeners;
+    this.listeners = null;
+    if (list) for (const l of list) l();
+  }
+
+  /** For APIs typed with AbortSignal that only use the members above (undici's request). */
+  asAbortSignal(): AbortSignal {
+    return this as unknown as AbortSignal;
+  }
+}
+
 export class Attempt {
-  readonly controller = new AbortController();
+  readonly controller = new AttemptSignal();
   private timedOut: TimeoutKind | null = null;
   private firstTimer: NodeJS.Timeout | undefined;
   private totalTimer: NodeJS.Timeout | undefined;
@@ -36,8 +77,8 @@ export class Attempt {
     }
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  get signal(): AttemptSignal {
+    return this.controller;
   }
 
   /** The first token (stream) or the first body byte (JSON) arrived: stop the first-token timer. */
@@ -82,11 +123,11 @@ export class Attempt {
 
   /** Throws (mapped) when the attempt was already aborted or timed out. */
   throwIfAborted(midStream: boolean): void {
-    if (this.controller.signal.aborted) throw this.mapError(this.controller.signal.reason, midStream);
+    if (this.controller.aborted) throw this.mapError(this.controller.reason, midStream);
   }
 
   private expire(kind: TimeoutKind): void {
-    if (this.controller.signal.aborted) return;
+    if (this.controller.aborted) return;
     this.timedOut = kind;
     this.controller.abort(new Error(`${kind} timeout`));
   }

@@ -38,64 +38,173 @@ export class SseUpstreamStream implements UpstreamStream {
   [Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
     if (this.iterated) throw new Error('an UpstreamStream can be iterated only once');
     this.iterated = true;
-    const gen = this.iterate();
-    // return() on a generator that never started skips its finally: release the upstream here too.
-    const genReturn = gen.return.bind(gen);
-    gen.return = (value) => {
-      this.release();
-      return genReturn(value);
-    };
-    return gen;
+    return new SseReader(this.open, this.translator);
+  }
+}
+
+const DONE: IteratorResult<ChatChunk> = { done: true, value: undefined };
+
+/**
+ * The iterator behind SseUpstreamStream, hand-written rather than an async generator over
+ * `for await (body)`: each upstream buffer is parsed and translated in one go on its 'data' event
+ * and the chunks are handed out from a queue, so a buffer carrying many events costs one
+ * callback instead of a generator resumption and a stream-iterator promise per event.
+ *
+ * - Pull-based: the body is paused while chunks wait in the queue and resumed only when the
+ *   consumer asks for more, so a slow consumer slows the upstream read (TCP back-pressure).
+ * - A translator error (error event, invalid JSON) is thrown after the chunks that preceded it.
+ * - Once the provider signalled the end (`translator.done`), iteration ends at once; what is left
+ *   of the body (usually nothing but its end) is read and dropped so the connection is reused.
+ * - An abort or timeout while the consumer held a chunk stops before the rest is handed out.
+ * - return() (consumer stopped early) releases the timers and destroys the body.
+ */
+class SseReader implements AsyncIterator<ChatChunk> {
+  private readonly parser = new SseParser();
+  private readonly queue: ChatChunk[] = [];
+  private head = 0;
+  /** Chunks were produced (handed out or queued): later failures are mid-stream. */
+  private produced = false;
+  /** Thrown once the queue is empty. */
+  private failure: unknown = null;
+  /** No more chunks will be produced (end of body, provider's end marker, failure, return()). */
+  private ended = false;
+  private released = false;
+  private waiter: (() => void) | null = null;
+
+  constructor(
+    private readonly open: OpenStream,
+    private readonly translator: StreamTranslator,
+  ) {
+    const { body } = open;
+    body.on('data', this.onData);
+    body.on('end', this.onEnd);
+    body.on('error', this.onError);
+    body.pause();
   }
 
-  /** Stops the timers and closes the upstream body (idempotent). */
-  private release(): void {
-    this.open.attempt.finish();
-    discard(this.open.body);
-  }
-
-  private async *iterate(): AsyncGenerator<ChatChunk> {
-    const { body, attempt } = this.open;
-    const { translator } = this;
-    const parser = new SseParser();
-    const out: ChatChunk[] = [];
-    let yielded = false;
-    let ended = false;
-    try {
-      for await (const buf of body) {
-        for (const ev of parser.push(buf as Buffer)) {
-          if (translator.done) continue;
-          // Aborted while the consumer held a chunk: stop before yielding the rest of this buffer.
-          if (attempt.signal.aborted) attempt.throwIfAborted(yielded);
-          translator.onEvent(ev, out, yielded);
-          if (out.length > 0) {
-            if (!yielded) {
-              attempt.firstToken();
-              yielded = true;
-            }
-            for (let i = 0; i < out.length; i++) yield out[i];
-            out.length = 0;
-          }
-        }
-      }
-      if (!translator.done) {
-        for (const ev of parser.end()) translator.onEvent(ev, out, yielded);
-        translator.onEnd(out, yielded);
-        for (let i = 0; i < out.length; i++) {
-          yielded = true;
-          yield out[i];
-        }
-        out.length = 0;
-      }
-      ended = true;
-    } catch (err) {
-      // A complete response whose connection then misbehaved is still a complete response.
-      if (translator.done && !(err instanceof ProviderError)) return;
-      throw attempt.mapError(err, yielded);
-    } finally {
-      attempt.finish();
-      if (!ended) discard(body);
+  next(): Promise<IteratorResult<ChatChunk>> {
+    const { attempt } = this.open;
+    // Aborted (or timed out) while the consumer held a chunk: stop before handing out the rest.
+    if (attempt.signal.aborted && !this.translator.done && !this.released) {
+      this.queue.length = 0;
+      this.head = 0;
+      return this.fail(attempt.mapError(attempt.signal.reason, this.produced));
     }
+    if (this.head < this.queue.length) return Promise.resolve(this.take());
+    if (this.failure !== null) {
+      const err = this.failure;
+      this.failure = null;
+      return this.fail(err);
+    }
+    if (this.ended) {
+      this.release();
+      return Promise.resolve(DONE);
+    }
+    return new Promise<void>((resolve) => {
+      this.waiter = resolve;
+      this.open.body.resume();
+    }).then(() => this.next());
+  }
+
+  return(): Promise<IteratorResult<ChatChunk>> {
+    this.ended = true;
+    this.queue.length = 0;
+    this.head = 0;
+    this.release();
+    return Promise.resolve(DONE);
+  }
+
+  private take(): IteratorResult<ChatChunk> {
+    const value = this.queue[this.head++]!;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+    return { done: false, value };
+  }
+
+  private fail(err: unknown): Promise<never> {
+    this.ended = true;
+    this.release();
+    return Promise.reject(err);
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    if (w === null) return;
+    this.waiter = null;
+    w();
+  }
+
+  private readonly onData = (buf: Buffer): void => {
+    if (this.ended) return; // after the end marker or return(): the rest of the body is dropped
+    const { translator, queue } = this;
+    try {
+      for (const ev of this.parser.push(buf)) {
+        if (translator.done) break;
+        translator.onEvent(ev, queue, this.produced || queue.length > this.head);
+      }
+    } catch (err) {
+      this.stop(this.open.attempt.mapError(err, this.produced || queue.length > this.head));
+      return;
+    }
+    if (queue.length > this.head) this.firstChunk();
+    if (translator.done) {
+      // Complete: read what is left of the body (normally just its end) so the connection is reused.
+      this.ended = true;
+      this.open.attempt.finish();
+    } else if (queue.length > this.head) this.open.body.pause();
+    this.wake();
+  };
+
+  private readonly onEnd = (): void => {
+    if (!this.ended) {
+      const { translator, queue } = this;
+      try {
+        if (!translator.done) {
+          for (const ev of this.parser.end()) translator.onEvent(ev, queue, this.produced || queue.length > this.head);
+          translator.onEnd(queue, this.produced || queue.length > this.head);
+        }
+        if (queue.length > this.head) this.firstChunk();
+      } catch (err) {
+        this.failure = this.open.attempt.mapError(err, this.produced || queue.length > this.head);
+      }
+      this.ended = true;
+    }
+    this.open.attempt.finish();
+    this.wake();
+  };
+
+  private readonly onError = (err: unknown): void => {
+    // A complete response whose connection then misbehaved is still a complete response.
+    if (this.translator.done || this.released) return;
+    this.stop(this.open.attempt.mapError(err, this.produced || this.queue.length > this.head));
+  };
+
+  private stop(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = err;
+    this.wake();
+  }
+
+  private firstChunk(): void {
+    if (this.produced) return;
+    this.produced = true;
+    this.open.attempt.firstToken();
+  }
+
+  /** Stops the timers and, unless it ended by itself, closes the upstream body (idempotent). */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.open.attempt.finish();
+    if (this.translator.done) {
+      // Keep reading (and dropping) to the end so the keep-alive connection goes back to the pool.
+      this.open.body.resume();
+      return;
+    }
+    discard(this.open.body);
   }
 }
 
