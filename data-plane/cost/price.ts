@@ -3,9 +3,13 @@ import type { NormalizedUsage } from '../../common/usage.js';
 
 /** The price effective at `atMs` for provider/model, or null when none applies yet. */
 export function priceAt(snapshot: Snapshot, provider: string, model: string, atMs: number): PriceEntry | null {
-  const entries = snapshot.pricing[`${provider}/${model}`];
+  return effectiveEntry(snapshot.pricing[`${provider}/${model}`], atMs);
+}
+
+/** The entry of a dated price list (sorted ascending by effectiveFrom) in force at `atMs`. */
+export function effectiveEntry(entries: readonly PriceEntry[] | undefined, atMs: number): PriceEntry | null {
   if (!entries) return null;
-  // Entries are sorted ascending by effectiveFrom; lists are short, so scan from the newest.
+  // Lists are short, so scan from the newest.
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
     if (e.effectiveFrom <= atMs) return e;

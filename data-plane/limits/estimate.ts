@@ -9,6 +9,7 @@
  */
 import type { ChatRequest } from '../../common/openai-types.js';
 import type { PriceEntry, RouteRecord, RouteTarget, Snapshot } from '../../common/snapshot.js';
+import { effectiveEntry } from '../cost/price.js';
 import type { RequestContext } from '../pipeline/types.js';
 import { countBodyTokens, tokenizerKey } from './input-tokens.js';
 
@@ -85,16 +86,6 @@ function targetPlan(snapshot: Snapshot, route: RouteRecord): TargetPlan {
   return plan;
 }
 
-/** The entry effective at `atMs` (entries sorted ascending by effectiveFrom), as priceAt does. */
-function effective(entries: readonly PriceEntry[] | undefined, atMs: number): PriceEntry | null {
-  if (!entries) return null;
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i]!;
-    if (e.effectiveFrom <= atMs) return e;
-  }
-  return null;
-}
-
 export function estimateReservation(ctx: RequestContext, route: RouteRecord): ReservationEstimate {
   const plan = targetPlan(ctx.snapshot, route);
   const buffer = Math.max(0, ctx.snapshot.gateway.reservationBufferPercent);
@@ -108,7 +99,7 @@ export function estimateReservation(ctx: RequestContext, route: RouteRecord): Re
     if (input > inputTokens) inputTokens = input;
     const inBuf = buffered(input, buffer);
     for (const entries of g.prices) {
-      const price = effective(entries, ctx.receivedAt);
+      const price = effectiveEntry(entries, ctx.receivedAt);
       if (!price) continue;
       const pico = inBuf * Math.max(price.inputPico, price.cacheWritePico) + outBuf * price.outputPico;
       const m = Math.ceil(pico / 1_000_000);
