@@ -25,7 +25,7 @@ const req = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], 
 
 function body(mod: ProviderModule, path: string): Buffer {
   const r = mod.reply({ url: new URL(`http://x${path}`), body: { ...req, model: 'm' }, behavior: { chunks: PIECES } });
-  if (!r || r.kind !== 'stream') throw new Error('no stream');
+  if (r?.kind !== 'stream') throw new Error('no stream');
   return Buffer.from([...r.prelude, ...r.content, ...r.closing, ...r.end].join(''));
 }
 

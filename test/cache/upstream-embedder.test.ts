@@ -38,7 +38,10 @@ describe('upstream embedder', () => {
     expect(h.calls).toHaveLength(1);
     const embedCalls = fake.requests.filter((r) => r.url.endsWith('/embeddings'));
     expect(embedCalls.length).toBeGreaterThanOrEqual(2);
-    expect(embedCalls[0]!.body).toMatchObject({ model: 'text-embedding-3-small', input: 'How do I reset my password?' });
+    expect(embedCalls[0]!.body).toMatchObject({
+      model: 'text-embedding-3-small',
+      input: 'How do I reset my password?',
+    });
     const stats = await h.stage.service.stats();
     expect(stats.semantic.indexes).toEqual([{ dims: 8, kind: 'scan', items: 1 }]);
   });
