@@ -13,6 +13,16 @@
  *   - p50/p99 latency at 1 connection, and what each proxy adds over direct;
  *   - streaming time to first byte (first SSE data chunk) at 1 connection.
  * Goals on a 2-core machine: ≥15× Portkey's RPS, ≤0.1 ms added p50, ≤0.5 ms added TTFB.
+ * Two reference targets isolate where time goes: sluice-core (server core + auth, bare undici
+ * stage) and bare-proxy (uWS in, one undici call, no gateway logic: the floor of a proxy hop).
+ *
+ *   node --import tsx bench/proxy.ts --cpu [--requests 10000] [--connections 8] [--rounds 3]
+ *                                          [--only sluice,portkey] [--prof DIR]
+ *
+ * CPU mode: wall-clock figures are noise on a shared, loaded machine, CPU time per request is not.
+ * Each target's process CPU time (all threads, and its main thread alone) is read from
+ * /proc/<pid>/task/<tid>/schedstat before and after a fixed number of requests (Linux only);
+ * `--prof DIR` runs the Sluice processes with --cpu-prof.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -395,6 +405,16 @@ async function main(): Promise<void> {
     children.push(core.child);
     const coreUrl = (await core.ready)[1];
 
+    const bare = spawnAndWait(
+      process.execPath,
+      [...tsx, 'bench/proxy.ts', '--bare', String(upstreamPort)],
+      /BARE_URL=(\S+)/,
+      {},
+      true,
+    );
+    children.push(bare.child);
+    const bareUrl = (await bare.ready)[1]!;
+
     const targets: Target[] = [
       {
         name: 'direct',
@@ -411,6 +431,8 @@ async function main(): Promise<void> {
         origin: coreUrl,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
       },
+      // The floor of any proxy hop here: uWS in, one undici call, body passed through as text.
+      { name: 'bare-proxy', origin: bareUrl, headers: { 'content-type': 'application/json' } },
     ];
     if (!values['no-portkey']) {
       const require = createRequire(import.meta.url);
@@ -551,6 +573,8 @@ async function mainCpu(): Promise<void> {
       rounds: { type: 'string', default: '3' },
       prof: { type: 'string' },
       only: { type: 'string' },
+      mode: { type: 'string', default: 'both' },
+      'node-options': { type: 'string' },
     },
   });
   const n = Number(values.requests);
@@ -603,7 +627,9 @@ async function mainCpu(): Promise<void> {
       if (only && !only.includes(spec.name)) continue;
       const portkey = spec.name === 'portkey';
       const args = portkey ? spec.args : [...spec.args, '--data-dir', dir];
-      const env = portkey ? { NODE_ENV: 'production' } : {};
+      const env: NodeJS.ProcessEnv = portkey ? { NODE_ENV: 'production' } : {};
+      // Experiments (e.g. GC flags) on the Sluice processes only.
+      if (!portkey && values['node-options']) env.NODE_OPTIONS = values['node-options'];
       const c = spawnAndWait(process.execPath, args, spec.pattern, env, !portkey);
       children.push(c.child);
       const match = await c.ready;
@@ -613,7 +639,8 @@ async function mainCpu(): Promise<void> {
     }
     const upPid = up.child.pid!;
     const rows = new Map<string, { all: number[]; main: number[]; up: number[] }>();
-    for (const mode of ['json', 'stream'] as const) {
+    const modes = (['json', 'stream'] as const).filter((m) => values.mode === 'both' || values.mode === m);
+    for (const mode of modes) {
       const body = mode === 'json' ? BODY : STREAM_BODY;
       for (const t of targets) await fire(t, Math.min(n, 3000), conns, body); // warm-up: JIT, pools
       for (let r = 0; r < rounds; r++) {
@@ -635,11 +662,14 @@ async function mainCpu(): Promise<void> {
       }
     }
     const med = (xs: number[]) => pct(xs, 50).toFixed(1);
-    console.log('| target | JSON µs CPU/req (all threads) | JSON main thread | stream µs CPU/req (all threads) | stream main thread | upstream µs/req (JSON) |');
+    console.log(
+      '| target | JSON µs CPU/req (all threads) | JSON main thread | stream µs CPU/req (all threads) | stream main thread | upstream µs/req (JSON) |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|');
+    const none = { all: [Number.NaN], main: [Number.NaN], up: [Number.NaN] };
     for (const t of targets) {
-      const j = rows.get(`${t.name}|json`)!;
-      const s = rows.get(`${t.name}|stream`)!;
+      const j = rows.get(`${t.name}|json`) ?? none;
+      const s = rows.get(`${t.name}|stream`) ?? none;
       console.log(`| ${t.name} | ${med(j.all)} | ${med(j.main)} | ${med(s.all)} | ${med(s.main)} | ${med(j.up)} |`);
     }
     console.log(

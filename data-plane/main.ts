@@ -89,6 +89,7 @@ export async function startDataPlane(config: DataPlaneConfig, opts: DataPlaneOpt
         }
         await pipeline.close();
         server.closeAll();
+        inFlight.untrack();
         logger.info('data plane closed');
         await new Promise<void>((resolve) => logger.flush(() => resolve()));
       })();

@@ -9,7 +9,6 @@
 import type { ChatChunk, FinishReason, Usage } from '../../common/openai-types.js';
 import type { GatewayError } from '../errors.js';
 import type { RequestContext } from '../pipeline/types.js';
-import type { StreamEncoder } from './types.js';
 import {
   type AnthropicStopReason,
   anthropicErrorType,
@@ -17,6 +16,7 @@ import {
   messageId,
   stopReason,
 } from './anthropic-response.js';
+import type { StreamEncoder } from './types.js';
 
 const frame = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 

@@ -37,10 +37,26 @@ export const timeToFirstToken = new Histogram({
   registers: [metricsRegistry],
 });
 
+// Read at scrape time rather than updated twice per request (a gauge update hashes its labels).
+const inFlightSources = new Set<{ readonly size: number }>();
+
+/** Counts `source.size` in sluice_requests_in_flight until the returned function is called. */
+export function trackInFlight(source: { readonly size: number }): () => void {
+  inFlightSources.add(source);
+  return () => {
+    inFlightSources.delete(source);
+  };
+}
+
 export const requestsInFlight = new Gauge({
   name: 'sluice_requests_in_flight',
   help: 'Requests currently being served',
   registers: [metricsRegistry],
+  collect() {
+    let n = 0;
+    for (const s of inFlightSources) n += s.size;
+    this.set(n);
+  },
 });
 
 /** Tokens by route and kind (prompt, cached_prompt, completion). */

@@ -90,11 +90,17 @@ export class Exchange {
   }
 
   /**
-   * Writes a piece of a streamed body — preceded by the status line and `headers` on the first
-   * call — and ends the response when `end` is set. Returns false when uWS had to buffer part of
-   * it: the socket is then watched at once, and `drained()` resolves when it can take more.
+   * Writes a piece of a streamed body — preceded by the status line and the headers on the first
+   * call (`base`, unless `extra` sets the same name, then `extra`; not merged into a new object) —
+   * and ends the response when `end` is set. Returns false when uWS had to buffer part of it: the
+   * socket is then watched at once, and `drained()` resolves when it can take more.
    */
-  writeStream(headers: Record<string, string>, data: string, end: boolean): boolean {
+  writeStream(
+    base: Readonly<Record<string, string>>,
+    extra: Readonly<Record<string, string>>,
+    data: string,
+    end: boolean,
+  ): boolean {
     if (!this.active) return false;
     const res = this.res;
     let ok = true;
@@ -104,7 +110,8 @@ export class Exchange {
         this.firstByteAt = Date.now();
         res.writeStatus('200 OK');
         res.writeHeader('x-request-id', this.requestId);
-        for (const name in headers) res.writeHeader(name, headers[name]);
+        for (const name in base) if (!(name in extra)) res.writeHeader(name, base[name]!);
+        for (const name in extra) res.writeHeader(name, extra[name]!);
       }
       if (end) res.end(data);
       else ok = res.write(data);

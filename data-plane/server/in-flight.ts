@@ -1,10 +1,12 @@
 /** Tracks requests being served so shutdown can wait for them (bounded) and then cut the rest. */
-import { requestsInFlight } from '../observability/metrics.js';
+import { trackInFlight } from '../observability/metrics.js';
 import type { Exchange } from './exchange.js';
 
 export class InFlight {
   private readonly active = new Set<Exchange>();
   private idleWaiters: Array<() => void> = [];
+  /** sluice_requests_in_flight reads `size` at scrape time (nothing to update per request). */
+  readonly untrack = trackInFlight(this);
 
   get size(): number {
     return this.active.size;
@@ -12,12 +14,10 @@ export class InFlight {
 
   add(ex: Exchange): void {
     this.active.add(ex);
-    requestsInFlight.inc();
   }
 
   delete(ex: Exchange): void {
     if (!this.active.delete(ex)) return;
-    requestsInFlight.dec();
     if (this.active.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

@@ -23,6 +23,9 @@ export interface Finished {
 const counted = new Map<string, Counter.Internal>();
 const timed = new Map<string, Histogram.Internal<string>>();
 const ttfts = new Map<string, Histogram.Internal<string>>();
+const tokenCounters = new Map<string, Counter.Internal>();
+const tokens = (route: string, kind: 'prompt' | 'cached_prompt' | 'completion') =>
+  child(tokenCounters, `${route}|${kind}`, () => tokensTotal.labels({ route, kind }));
 
 function child<T>(cache: Map<string, T>, key: string, make: () => T): T {
   let c = cache.get(key);
@@ -54,9 +57,9 @@ export function finishRequest(ex: Exchange, logger: Logger, f: Finished): void {
     ).observe(latencyMs / 1000);
     if (ttftMs !== null) child(ttfts, route, () => timeToFirstToken.labels({ route })).observe(ttftMs / 1000);
     if (usage) {
-      tokensTotal.inc({ route, kind: 'prompt' }, usage.promptTokens);
-      if (usage.cachedInputTokens) tokensTotal.inc({ route, kind: 'cached_prompt' }, usage.cachedInputTokens);
-      tokensTotal.inc({ route, kind: 'completion' }, usage.outputTokens);
+      tokens(route, 'prompt').inc(usage.promptTokens);
+      if (usage.cachedInputTokens) tokens(route, 'cached_prompt').inc(usage.cachedInputTokens);
+      tokens(route, 'completion').inc(usage.outputTokens);
     }
   }
 

@@ -1,12 +1,12 @@
 /**
  * Renders a streamed Outcome as SSE with back-pressure.
  *
- * - Headers go out with the first frame, so a stream that fails before producing anything still
- *   gets a proper error status (the caller renders it as JSON).
- * - Frames produced in the same event-loop turn (e.g. every event of one upstream TCP read) are
- *   written together in one corked write at the end of the turn (setImmediate): each write to a
- *   socket is a syscall through the kernel's TCP stack, which costs more than encoding a frame.
- *   More than 64 KiB of pending frames are written at once.
+ * - Headers go out with the first frame, at once (time to first byte), so a stream that fails
+ *   before producing anything still gets a proper error status (the caller renders it as JSON).
+ * - Later frames produced in the same event-loop turn (e.g. every event of one upstream TCP read)
+ *   are written together in one corked write at the end of the turn (setImmediate), or with the
+ *   end of the stream: each write to a socket is a syscall through the kernel's TCP stack, which
+ *   costs more than encoding a frame. More than 64 KiB of pending frames are written at once.
  * - The iterator is pulled only while the socket takes data: when uWS has to buffer a write we
  *   wait for onWritable before pulling again, so a slow reader slows the upstream read instead of
  *   growing gateway memory (bounded by the 64 KiB batch plus what uWS holds).
@@ -42,18 +42,22 @@ class FrameWriter {
   started = false;
   private pending = '';
   private scheduled = false;
-  private readonly headers: Record<string, string>;
 
   constructor(
     private readonly ex: Exchange,
-    stageHeaders: Record<string, string>,
-  ) {
-    this.headers = { ...SSE_HEADERS, ...stageHeaders };
-  }
+    /** Stage headers (x-sluice-*, x-ratelimit-*); they win over SSE_HEADERS of the same name. */
+    private readonly headers: Record<string, string>,
+  ) {}
 
   push(frames: string): void {
     if (frames.length === 0) return;
-    this.started = true;
+    if (!this.started) {
+      // The first frame (with the headers) goes out at once: time to first byte is what a
+      // streaming client feels. What follows in the same turn is batched.
+      this.started = true;
+      this.ex.writeStream(SSE_HEADERS, this.headers, frames, false);
+      return;
+    }
     this.pending = this.pending.length === 0 ? frames : this.pending + frames;
     if (this.pending.length >= BATCH_BYTES) this.flush();
     else if (!this.scheduled) {
@@ -68,14 +72,14 @@ class FrameWriter {
     if (this.pending.length === 0) return;
     const data = this.pending;
     this.pending = '';
-    this.ex.writeStream(this.headers, data, false);
+    this.ex.writeStream(SSE_HEADERS, this.headers, data, false);
   };
 
   /** Writes what is pending plus `last` and ends the response. */
   end(last: string): void {
     const data = this.pending + last;
     this.pending = '';
-    this.ex.writeStream(this.headers, data, true);
+    this.ex.writeStream(SSE_HEADERS, this.headers, data, true);
   }
 }
 

@@ -44,12 +44,20 @@ export function requestTags(header: string | undefined): Record<string, string> 
   return out;
 }
 
+const NO_TAGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+function isEmpty(tags: Record<string, string> | undefined): boolean {
+  for (const _ in tags) return false;
+  return true;
+}
+
+/** Request < route < key. Without request tags and route tags (the common case) no copy is made. */
 function mergedTags(ctx: RequestContext): Record<string, string> {
-  return {
-    ...requestTags(ctx.headers['x-sluice-tags']),
-    ...(ctx.route?.tags ?? {}),
-    ...(ctx.key?.tags ?? {}),
-  };
+  const header = ctx.headers['x-sluice-tags'];
+  const routeTags = ctx.route?.tags;
+  const keyTags = ctx.key?.tags;
+  if (!header && isEmpty(routeTags)) return keyTags ?? NO_TAGS;
+  return { ...requestTags(header), ...(routeTags ?? {}), ...(keyTags ?? {}) };
 }
 
 function statusOf(ctx: RequestContext, end: Ending): RequestStatus {

@@ -22,7 +22,8 @@ export class AttemptSignal {
 
   addEventListener(_type: 'abort', listener: () => void): void {
     if (this.aborted) return;
-    (this.listeners ??= []).push(listener);
+    if (this.listeners === null) this.listeners = [listener];
+    else this.listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {

@@ -23,10 +23,18 @@ export interface UpstreamCall {
 
 const ERROR_BODY_LIMIT = 64 * 1024;
 
+// Base URL → its path prefix; bounded by the number of configured providers (cleared if it grows).
+const prefixes = new Map<string, string>();
+
 /** Joins the base URL's path prefix (e.g. "/v1") with an endpoint path. */
 export function upstreamPath(baseUrl: string, suffix: string): string {
-  let prefix = new URL(baseUrl).pathname;
-  if (prefix.endsWith('/')) prefix = prefix.slice(0, -1);
+  let prefix = prefixes.get(baseUrl);
+  if (prefix === undefined) {
+    prefix = new URL(baseUrl).pathname;
+    if (prefix.endsWith('/')) prefix = prefix.slice(0, -1);
+    if (prefixes.size >= 1_000) prefixes.clear();
+    prefixes.set(baseUrl, prefix);
+  }
   return prefix + suffix;
 }
 

@@ -9,6 +9,8 @@ import type { ProviderRecord } from '../../../common/snapshot.js';
 import { resetCredentials, resolveCredential } from './credentials.js';
 
 const pools = new Map<string, Pool>();
+// Per provider record (immutable within a snapshot): its pool key, so the hot path parses no URL.
+const keys = new WeakMap<ProviderRecord, string>();
 
 function poolKey(origin: string, provider: ProviderRecord): string {
   return `${origin}|${provider.maxConnections}|${provider.timeouts.connectMs}`;
@@ -19,11 +21,14 @@ export function originOf(baseUrl: string): string {
 }
 
 export function getPool(provider: ProviderRecord): Pool {
-  const origin = originOf(provider.baseUrl);
-  const key = poolKey(origin, provider);
+  let key = keys.get(provider);
+  if (key === undefined) {
+    key = poolKey(originOf(provider.baseUrl), provider);
+    keys.set(provider, key);
+  }
   let pool = pools.get(key);
   if (!pool) {
-    pool = new Pool(origin, {
+    pool = new Pool(originOf(provider.baseUrl), {
       connections: Math.max(1, provider.maxConnections),
       connect: { timeout: provider.timeouts.connectMs },
       keepAliveTimeout: 30_000,

@@ -7,6 +7,7 @@ import type { Snapshot } from '../../../common/snapshot.js';
 import { periodWindow, TRACKING_PERIOD } from '../../limits/period.js';
 import { connectClickHouse, parseClickHouseUrl } from '../clickhouse/schema.js';
 import { openUsageDb, openUsageDbFile } from '../sqlite/db.js';
+import { SqliteReader } from '../sqlite/reader.js';
 import { type RawRow, toMetrics } from './rows.js';
 import { burnSql, clickhouseDialect, type Dialect, groupedSql, sqliteDialect, totalsSql } from './sql.js';
 import type { BurnNode, BurnResult, UsageQuery, UsageResult, UsageRow } from './types.js';
@@ -26,16 +27,14 @@ interface Runner {
 }
 
 function sqliteRunner(handle: ReturnType<typeof openUsageDb>): Runner {
+  // Queries run on a worker thread (reader.ts), never on the thread serving requests; `handle`
+  // (opened first) makes sure the file and its schema exist.
+  const reader = new SqliteReader(handle.path);
   return {
     dialect: sqliteDialect,
-    async all(sql, params) {
-      // safeIntegers: sums past 2^53 come back exact as BigInt.
-      return handle.db
-        .prepare(sql)
-        .safeIntegers(true)
-        .all(...params) as RawRow[];
-    },
+    all: (sql, params) => reader.all<RawRow>(sql, params),
     async close() {
+      await reader.close();
       handle.release();
     },
   };

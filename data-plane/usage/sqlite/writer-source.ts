@@ -8,7 +8,7 @@
  * marker in usage_batches, same transaction) is committed, or `{ id, ok: false, message }`.
  * `{ close: true }` closes the database and lets the thread end.
  */
-export const WRITER_SOURCE = String.raw`
+export const WRITER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);

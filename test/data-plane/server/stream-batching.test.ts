@@ -1,0 +1,76 @@
+/**
+ * The first SSE frame leaves at once with the headers; the frames produced after it in the same
+ * event-loop turn leave together in one socket write (one syscall through the kernel's TCP stack
+ * instead of one per frame), while frames produced later still go out as they come.
+ */
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDataPlane, type TestDataPlane } from '../../helpers/data-plane.js';
+import { makeSnapshot, TEST_KEY } from '../../helpers/snapshot.js';
+import { chatBody, chunk, sleep, testPipeline } from './fixtures.js';
+
+let dp: TestDataPlane;
+beforeAll(async () => {
+  const pipeline = testPipeline(async (ctx) => {
+    const user = String((ctx.body as { user?: string }).user ?? '');
+    return {
+      type: 'stream',
+      chunks: (async function* () {
+        for (let i = 0; i < 5; i++) yield chunk({ content: `t${i} ` });
+        if (user === 'paced') {
+          await sleep(300);
+          yield chunk({ content: 'late' });
+        }
+      })(),
+    };
+  });
+  dp = await startTestDataPlane({ snapshot: makeSnapshot(), pipeline });
+});
+afterAll(() => dp.close());
+
+/** Sends one streaming request on a raw socket; returns each received piece with its arrival time. */
+async function rawStream(user: string): Promise<{ text: string; at: number }[]> {
+  const sock = connect(dp.port, '127.0.0.1');
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const body = chatBody({ stream: true, user });
+  const pieces: { text: string; at: number }[] = [];
+  const started = performance.now();
+  const done = new Promise<void>((resolve) => {
+    sock.on('data', (d: Buffer) => {
+      pieces.push({ text: d.toString(), at: performance.now() - started });
+      if (d.toString().includes('data: [DONE]')) resolve();
+    });
+  });
+  sock.write(
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_KEY}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  await done;
+  sock.destroy();
+  return pieces;
+}
+
+describe('SSE write batching', () => {
+  it('writes the headers with the first frame, then the rest of the turn and [DONE] in one write', async () => {
+    const pieces = await rawStream('burst');
+    // Two writes (the reader may see them merged); one write per frame would be seven.
+    expect(pieces.length).toBeLessThanOrEqual(2);
+    expect(pieces[0]!.text).toMatch(/^HTTP\/1\.1 200 OK/);
+    const text = pieces.map((p) => p.text).join('');
+    expect(text.match(/data: \{/g)).toHaveLength(5);
+    expect(text).toContain('data: [DONE]');
+  });
+
+  it('does not hold frames back until the stream ends', async () => {
+    const pieces = await rawStream('paced');
+    const late = pieces.findIndex((p) => p.text.includes('late'));
+    expect(late).toBeGreaterThan(0);
+    // The first five frames arrived before the late one was even produced.
+    const early = pieces
+      .slice(0, late)
+      .map((p) => p.text)
+      .join('');
+    expect(early.match(/data: \{/g)).toHaveLength(5);
+    expect(pieces[late]!.at - pieces[late - 1]!.at).toBeGreaterThan(200);
+  });
+});
