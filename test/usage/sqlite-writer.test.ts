@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSpendLedger } from '../../data-plane/usage/ledger.js';
 import { createUsageRecorder } from '../../data-plane/usage/recorder.js';
 import { openUsageDb, type PendingSpend } from '../../data-plane/usage/sqlite/db.js';
+import { SqliteReader } from '../../data-plane/usage/sqlite/reader.js';
 import { createSqliteSink } from '../../data-plane/usage/sqlite/sink.js';
 import { makeEvent, silentLogger, tempDir } from './helpers.js';
 
@@ -104,5 +105,32 @@ describe('SQLite writer thread', () => {
     await write;
     expect(count(dataDir)).toBe(1);
     await expect(sink.write([makeEvent()], { replay: false })).rejects.toThrow(/closed/);
+  });
+});
+
+describe('SQLite reader thread', () => {
+  it('runs a long analytics query without blocking the event loop, BigInt sums intact', async () => {
+    const dataDir = await dir();
+    const sink = createSqliteSink(dataDir);
+    await sink.write([makeEvent({ key: 'big', cost_pico: 2 ** 53 + 2 })], { replay: false });
+    const reader = new SqliteReader(sink.handle.path);
+    const [row] = await reader.all<{ s: bigint }>('SELECT SUM(cost_pico) AS s FROM usage_events WHERE key = ?', [
+      'big',
+    ]);
+    expect(row!.s).toBe(BigInt(2 ** 53 + 2));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    await reader.all(
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c',
+      [],
+    );
+    const took = performance.now() - started;
+    clearInterval(timer);
+    // On the main thread the interval could not fire at all while the statement ran.
+    expect(took).toBeGreaterThan(50);
+    expect(ticks).toBeGreaterThanOrEqual(3);
+    await reader.close();
+    await sink.close();
   });
 });
