@@ -3,6 +3,7 @@
  * plane connected to its push channel, in one process. This is what `npm start` runs.
  */
 import { resolve } from 'node:path';
+import type { Snapshot } from '../../../common/snapshot.js';
 import { dataPlaneConfigFromEnv } from '../../../data-plane/config.js';
 import { parseFlags } from '../args.js';
 import { type CliCommand, UsageError } from '../command.js';
@@ -56,13 +57,25 @@ default everything is embedded. SIGINT/SIGTERM close both gracefully.`,
     // Loaded on demand so other CLI commands never pay for (or break on) the servers' imports.
     const { startControlPlane } = await import('../../server/index.js');
     const { startDataPlane } = await import('../../../data-plane/main.js');
+    const { dashboardRoutes } = await import('../../dashboard/index.js');
+    const { createUsageQueryService } = await import('../../../data-plane/usage/query/service.js');
 
-    const cp = await startControlPlane({ configDir, host: dpConfig.host, port: cpPort });
+    // The dashboard and /v1/usage on the control plane read the data plane's own usage store.
+    const usage = createUsageQueryService({ dataDir: dpConfig.dataDir, clickhouseUrl: dpConfig.clickhouseUrl });
+    let current: () => Snapshot | null = () => null;
+    const cp = await startControlPlane({
+      configDir,
+      host: dpConfig.host,
+      port: cpPort,
+      extraRoutes: dashboardRoutes({ usage, snapshot: () => current() }),
+    });
+    current = () => cp.current();
     if (!cp.current()) {
       console.error(
         `sluice start: the config in ${configDir} did not compile; fix it (sluice validate ${values.config})`,
       );
       await cp.close();
+      await usage.close();
       return 1;
     }
     dpConfig.controlPlaneUrl = cp.wsUrl;
@@ -71,6 +84,7 @@ default everything is embedded. SIGINT/SIGTERM close both gracefully.`,
       dp = await startDataPlane(dpConfig, { waitForSnapshot: true });
     } catch (err) {
       await cp.close();
+      await usage.close();
       throw err;
     }
 
@@ -90,6 +104,7 @@ default everything is embedded. SIGINT/SIGTERM close both gracefully.`,
         `  data plane:     ${dp.url}   (OpenAI-compatible: ${dp.url}/v1, Anthropic: POST ${dp.url}/v1/messages)`,
         `  control plane:  ${cp.url}   (push channel ${cp.wsUrl})`,
         `  metrics:        ${dp.url}/metrics`,
+        `  dashboard:      ${cp.url}/dashboard   (admin token${isExamples ? ' sk-sluice-demo-admin' : ''})`,
         '',
         'Try it:',
         `  curl -s ${dp.url}/v1/chat/completions -H 'Authorization: Bearer ${key}' \\`,
@@ -102,6 +117,7 @@ default everything is embedded. SIGINT/SIGTERM close both gracefully.`,
     return onShutdownSignal(async () => {
       await dp.close();
       await cp.close();
+      await usage.close();
     });
   },
 };
