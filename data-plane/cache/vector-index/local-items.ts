@@ -57,3 +57,34 @@ export class LocalItems {
     return out;
   }
 }
+
+/**
+ * What the in-process indexes (exact scan, usearch) share: bulk removals resolved through the
+ * item table, each item then removed by the index's own `remove`.
+ */
+export abstract class LocalIndexBase {
+  protected readonly items = new LocalItems();
+
+  abstract remove(id: string): Promise<void>;
+
+  async removeEntry(entryId: string): Promise<number> {
+    return this.removeAll(this.items.idsOfEntry(entryId));
+  }
+
+  async purge(match: { namespace: string | null; route: string | null }): Promise<number> {
+    return this.removeAll(this.items.matching(match));
+  }
+
+  async sweep(now: number): Promise<number> {
+    return this.removeAll(this.items.expired(now));
+  }
+
+  async size(): Promise<number> {
+    return this.items.byId.size;
+  }
+
+  private async removeAll(ids: string[]): Promise<number> {
+    for (const id of ids) await this.remove(id);
+    return ids.length;
+  }
+}

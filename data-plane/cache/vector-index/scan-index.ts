@@ -1,4 +1,4 @@
-import { LocalItems } from './local-items.js';
+import { LocalIndexBase } from './local-items.js';
 import { nativeExactSearch, nativeTopK } from './native-scan.js';
 import type { Neighbor, SemanticItem, VectorIndex } from './types.js';
 
@@ -51,16 +51,17 @@ const OVERFETCH = 4;
  * scope's vectors sit contiguously so a scan is one tight loop (SIMD via usearch's exactSearch for
  * large partitions). Bounded to `maxItems` (oldest evicted first).
  */
-export class ScanIndex implements VectorIndex {
+export class ScanIndex extends LocalIndexBase implements VectorIndex {
   readonly kind = 'scan' as const;
-  private readonly items = new LocalItems();
   private readonly partitions = new Map<string, Partition>();
 
   constructor(
     private readonly dims: number,
     private readonly maxItems: number,
     private readonly onEvict: () => void = () => {},
-  ) {}
+  ) {
+    super();
+  }
 
   async add(item: SemanticItem, vector: Float32Array): Promise<void> {
     if (vector.length !== this.dims) throw new Error(`vector has ${vector.length} dimensions, index ${this.dims}`);
@@ -114,28 +115,6 @@ export class ScanIndex implements VectorIndex {
     if (!item) return;
     const p = this.partitions.get(item.scope);
     if (p?.remove(id) && p.count === 0) this.partitions.delete(item.scope);
-  }
-
-  async removeEntry(entryId: string): Promise<number> {
-    const ids = this.items.idsOfEntry(entryId);
-    for (const id of ids) await this.remove(id);
-    return ids.length;
-  }
-
-  async purge(match: { namespace: string | null; route: string | null }): Promise<number> {
-    const ids = this.items.matching(match);
-    for (const id of ids) await this.remove(id);
-    return ids.length;
-  }
-
-  async sweep(now: number): Promise<number> {
-    const ids = this.items.expired(now);
-    for (const id of ids) await this.remove(id);
-    return ids.length;
-  }
-
-  async size(): Promise<number> {
-    return this.items.byId.size;
   }
 
   async close(): Promise<void> {

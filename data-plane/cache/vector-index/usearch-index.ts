@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { LocalItems } from './local-items.js';
+import { LocalIndexBase } from './local-items.js';
 import type { Neighbor, SemanticItem, VectorIndex } from './types.js';
 
 interface UsearchMatches {
@@ -35,9 +35,8 @@ const OVERFETCH = 4;
  * usearch HNSW graphs, one per context scope, for large caches where a linear scan of a busy scope
  * gets slow. Approximate: recall is high but not guaranteed (see docs/cache.md for measurements).
  */
-export class UsearchIndex implements VectorIndex {
+export class UsearchIndex extends LocalIndexBase implements VectorIndex {
   readonly kind = 'usearch' as const;
-  private readonly items = new LocalItems();
   private readonly graphs = new Map<string, Graph>();
   private readonly keyOf = new Map<string, bigint>();
   private readonly idOf = new Map<bigint, string>();
@@ -47,7 +46,9 @@ export class UsearchIndex implements VectorIndex {
     private readonly dims: number,
     private readonly maxItems: number,
     private readonly onEvict: () => void = () => {},
-  ) {}
+  ) {
+    super();
+  }
 
   private graph(scope: string): Graph {
     let g = this.graphs.get(scope);
@@ -113,28 +114,6 @@ export class UsearchIndex implements VectorIndex {
     g.index.remove(key);
     g.count--;
     if (g.count === 0) this.graphs.delete(item.scope);
-  }
-
-  async removeEntry(entryId: string): Promise<number> {
-    const ids = this.items.idsOfEntry(entryId);
-    for (const id of ids) await this.remove(id);
-    return ids.length;
-  }
-
-  async purge(match: { namespace: string | null; route: string | null }): Promise<number> {
-    const ids = this.items.matching(match);
-    for (const id of ids) await this.remove(id);
-    return ids.length;
-  }
-
-  async sweep(now: number): Promise<number> {
-    const ids = this.items.expired(now);
-    for (const id of ids) await this.remove(id);
-    return ids.length;
-  }
-
-  async size(): Promise<number> {
-    return this.items.byId.size;
   }
 
   async close(): Promise<void> {
