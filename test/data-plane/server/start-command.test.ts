@@ -1,8 +1,9 @@
 /**
- * `sluice start` (what `npm start` runs) as a real process on examples/config: the data plane
- * answers a demo-key request and the control plane serves the dashboard and the usage API.
+ * `sluice start` (what `npm start` runs: the CLI built by bin/build.mjs) as a real process on
+ * examples/config: the data plane answers a demo-key request and the control plane serves the
+ * dashboard and the usage API.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ let child: ChildProcess;
 let dataDir: string;
 let dpUrl: string;
 let cpUrl: string;
+// Inside the repository, so that the built modules resolve packages from node_modules.
+const BUILD = join(ROOT, 'node_modules/.cache', `sluice-build-test-${process.pid}`);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,12 +42,11 @@ beforeAll(async () => {
   const [dpPort, cpPort] = [await freePort(), await freePort()];
   dpUrl = `http://127.0.0.1:${dpPort}`;
   cpUrl = `http://127.0.0.1:${cpPort}`;
+  execFileSync(process.execPath, ['bin/build.mjs', '--out', BUILD], { cwd: ROOT, stdio: 'ignore' });
   child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'control-plane/cli/main.ts',
+      join(BUILD, 'control-plane/cli/main.js'),
       'start',
       '--config',
       'examples/config',
@@ -66,6 +68,7 @@ afterAll(async () => {
   child?.kill('SIGTERM');
   await new Promise((r) => child?.once('exit', r) ?? r(null));
   await rm(dataDir, { recursive: true, force: true });
+  await rm(BUILD, { recursive: true, force: true });
 });
 
 describe('sluice start', () => {
