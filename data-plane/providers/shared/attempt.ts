@@ -5,8 +5,8 @@
  * than as a generic abort.
  *
  * The attempt's signal is an AttemptSignal, not an AbortController's: a Node AbortController
- * (an EventTarget) costs ~10 µs to create and listen to, once per upstream call. undici accepts
- * any object with `aborted`, `reason` and add/removeEventListener.
+ * (an EventTarget) costs ~10 µs to create and listen to, once per upstream call. The HTTP client
+ * (http.ts → h1/) registers one plain callback on it that destroys the request's socket.
  */
 import type { ProviderType, Timeouts } from '../../../common/snapshot.js';
 import { ProviderError } from '../types.js';
@@ -14,7 +14,7 @@ import { networkError } from './errors.js';
 
 type TimeoutKind = 'first_token' | 'total';
 
-/** The minimal AbortSignal surface undici uses (request `signal`), without an EventTarget. */
+/** An AbortSignal-like flag with plain listeners, without an EventTarget. */
 export class AttemptSignal {
   aborted = false;
   reason: unknown = undefined;
@@ -44,11 +44,6 @@ export class AttemptSignal {
     const list = this.listeners;
     this.listeners = null;
     if (list) for (const l of list) l();
-  }
-
-  /** For APIs typed with AbortSignal that only use the members above (undici's request). */
-  asAbortSignal(): AbortSignal {
-    return this as unknown as AbortSignal;
   }
 }
 

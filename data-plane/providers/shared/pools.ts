@@ -1,14 +1,15 @@
 /**
- * One undici Pool per (origin, maxConnections, connect timeout): keep-alive connections reused
- * across requests and snapshots. `warmUp(providers)` creates the pools of a new snapshot before
- * it takes traffic and opens one connection to each origin, and closes pools no provider uses
- * any more (gracefully: in-flight requests finish first).
+ * One H1Pool (h1/pool.ts) per (origin, maxConnections, connect timeout): keep-alive connections
+ * reused across requests and snapshots. `warmUp(providers)` creates the pools of a new snapshot
+ * before it takes traffic and opens one connection to each origin, and closes pools no provider
+ * uses any more (gracefully: in-flight requests finish first).
  */
-import { Pool } from 'undici';
 import type { ProviderRecord } from '../../../common/snapshot.js';
 import { resetCredentials, resolveCredential } from './credentials.js';
+import type { Exchange } from './h1/exchange.js';
+import { H1Pool } from './h1/pool.js';
 
-const pools = new Map<string, Pool>();
+const pools = new Map<string, H1Pool>();
 // Per provider record (immutable within a snapshot): its pool key, so the hot path parses no URL.
 const keys = new WeakMap<ProviderRecord, string>();
 
@@ -20,7 +21,7 @@ export function originOf(baseUrl: string): string {
   return new URL(baseUrl).origin;
 }
 
-export function getPool(provider: ProviderRecord): Pool {
+export function getPool(provider: ProviderRecord): H1Pool {
   let key = keys.get(provider);
   if (key === undefined) {
     key = poolKey(originOf(provider.baseUrl), provider);
@@ -28,15 +29,10 @@ export function getPool(provider: ProviderRecord): Pool {
   }
   let pool = pools.get(key);
   if (!pool) {
-    pool = new Pool(originOf(provider.baseUrl), {
-      connections: Math.max(1, provider.maxConnections),
-      connect: { timeout: provider.timeouts.connectMs },
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      // The adapters run their own first-token/total timers (typed errors); undici's are off.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      pipelining: 1,
+    pool = new H1Pool(originOf(provider.baseUrl), {
+      maxConnections: Math.max(1, provider.maxConnections),
+      connectTimeoutMs: provider.timeouts.connectMs,
+      idleTimeoutMs: 30_000,
     });
     pools.set(key, pool);
   }
@@ -74,7 +70,7 @@ export async function warmUp(
   for (const [key, pool] of pools) {
     if (!used.has(key)) {
       pools.delete(key);
-      void pool.close().catch(() => undefined);
+      void pool.close();
     }
   }
   if (opts.connect === false) return list.map((p) => ({ provider: p.id, ok: true, ms: 0 }));
@@ -82,26 +78,42 @@ export async function warmUp(
 }
 
 /**
- * A GET on the base path (no credentials sent): opens a keep-alive connection; any HTTP status
- * counts as reachable. Not HEAD: undici never reuses a connection after a HEAD request.
+ * A GET on the base path (no credentials sent): opens a keep-alive connection and proves the
+ * origin speaks HTTP (and TLS); any HTTP status counts as reachable. The body is read to its end
+ * so the connection goes back to the pool for the first real request.
  */
 async function openConnection(p: ProviderRecord, timeoutMs: number): Promise<WarmUpResult> {
   const started = performance.now();
   try {
     const pool = getPool(p);
-    const res = await pool.request({
-      method: 'GET',
-      path: new URL(p.baseUrl).pathname || '/',
-      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+    await new Promise<void>((resolve, reject) => {
+      let ex: Exchange | null = null;
+      const timer = setTimeout(
+        () => ex?.abort(new Error(`no response within ${timeoutMs} ms`)),
+        Math.max(1, timeoutMs),
+      );
+      ex = pool.request(
+        { method: 'GET', path: new URL(p.baseUrl).pathname || '/', headers: {} },
+        {
+          onHead: noop,
+          onData: noop,
+          onComplete: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          onError: (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        },
+      );
     });
-    await res.body.dump();
-    // Let undici mark the client idle ('drain') so the first real request reuses this connection.
-    await new Promise<void>((resolve) => setImmediate(resolve));
     return { provider: p.id, ok: true, ms: performance.now() - started };
   } catch (err) {
     return { provider: p.id, ok: false, ms: performance.now() - started, error: (err as Error).message };
   }
 }
+const noop = (): void => {};
 
 /** Closes every pool (graceful shutdown, test teardown): waits up to `graceMs` for in-flight requests. */
 export async function closePools(graceMs = 1_000): Promise<void> {
@@ -113,9 +125,9 @@ export async function closePools(graceMs = 1_000): Promise<void> {
       const grace = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, graceMs);
       });
-      await Promise.race([p.close().catch(() => undefined), grace]);
+      await Promise.race([p.close(), grace]);
       clearTimeout(timer);
-      await p.destroy().catch(() => undefined);
+      p.destroy();
     }),
   );
 }

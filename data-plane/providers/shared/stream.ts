@@ -5,10 +5,10 @@
  * body is not read, so TCP back-pressure reaches the provider instead of a buffer growing here.
  * Breaking out of the loop (or an abort) destroys the upstream body immediately.
  */
-import type { Readable } from 'node:stream';
 import type { ChatChunk } from '../../../common/openai-types.js';
 import type { NormalizedUsage } from '../../../common/usage.js';
 import { ProviderError, type UpstreamStream } from '../types.js';
+import type { BodySink } from './h1/body.js';
 import type { OpenStream } from './http.js';
 import { type SseEvent, SseParser } from './sse-parser.js';
 import type { UsageTracker } from './usage.js';
@@ -45,20 +45,22 @@ export class SseUpstreamStream implements UpstreamStream {
 const DONE: IteratorResult<ChatChunk> = { done: true, value: undefined };
 
 /**
- * The iterator behind SseUpstreamStream, hand-written rather than an async generator over
- * `for await (body)`: each upstream buffer is parsed and translated in one go on its 'data' event
- * and the chunks are handed out from a queue, so a buffer carrying many events costs one
- * callback instead of a generator resumption and a stream-iterator promise per event.
+ * The iterator behind SseUpstreamStream, hand-written rather than an async generator over a
+ * Readable: the body (h1/body.ts) calls onData with each upstream buffer, which is parsed and
+ * translated in one go, and the chunks are handed out from a queue, so a buffer carrying many
+ * events costs one callback instead of a generator resumption and a stream-iterator promise per
+ * event.
  *
  * - Pull-based: the body is paused while chunks wait in the queue and resumed only when the
  *   consumer asks for more, so a slow consumer slows the upstream read (TCP back-pressure).
  * - A translator error (error event, invalid JSON) is thrown after the chunks that preceded it.
  * - Once the provider signalled the end (`translator.done`), iteration ends at once; what is left
- *   of the body (usually nothing but its end) is read and dropped so the connection is reused.
+ *   of the body (usually nothing but its end) is read and dropped so the connection is reused;
+ *   a body that does not end within DRAIN_MS after that is closed instead.
  * - An abort or timeout while the consumer held a chunk stops before the rest is handed out.
  * - return() (consumer stopped early) releases the timers and destroys the body.
  */
-class SseReader implements AsyncIterator<ChatChunk> {
+class SseReader implements AsyncIterator<ChatChunk>, BodySink {
   private readonly parser = new SseParser();
   private readonly queue: ChatChunk[] = [];
   private head = 0;
@@ -75,11 +77,8 @@ class SseReader implements AsyncIterator<ChatChunk> {
     private readonly open: OpenStream,
     private readonly translator: StreamTranslator,
   ) {
-    const { body } = open;
-    body.on('data', this.onData);
-    body.on('end', this.onEnd);
-    body.on('error', this.onError);
-    body.pause();
+    // Starts paused: nothing is read until the consumer asks for the first chunk.
+    open.body.attach(this);
   }
 
   next(): Promise<IteratorResult<ChatChunk>> {
@@ -136,7 +135,7 @@ class SseReader implements AsyncIterator<ChatChunk> {
     w();
   }
 
-  private readonly onData = (buf: Buffer): void => {
+  readonly onData = (buf: Buffer): void => {
     if (this.ended) return; // after the end marker or return(): the rest of the body is dropped
     const { translator, queue } = this;
     try {
@@ -157,7 +156,7 @@ class SseReader implements AsyncIterator<ChatChunk> {
     this.wake();
   };
 
-  private readonly onEnd = (): void => {
+  readonly onEnd = (): void => {
     if (!this.ended) {
       const { translator, queue } = this;
       try {
@@ -175,7 +174,7 @@ class SseReader implements AsyncIterator<ChatChunk> {
     this.wake();
   };
 
-  private readonly onError = (err: unknown): void => {
+  readonly onError = (err: unknown): void => {
     // A complete response whose connection then misbehaved is still a complete response.
     if (this.translator.done || this.released) return;
     this.stop(this.open.attempt.mapError(err, this.produced || this.queue.length > this.head));
@@ -199,26 +198,19 @@ class SseReader implements AsyncIterator<ChatChunk> {
     if (this.released) return;
     this.released = true;
     this.open.attempt.finish();
+    const { body } = this.open;
     if (this.translator.done) {
       // Keep reading (and dropping) to the end so the keep-alive connection goes back to the pool.
-      this.open.body.resume();
+      body.resume();
+      if (!body.complete) setTimeout(() => body.destroy(), DRAIN_MS).unref();
       return;
     }
-    discard(this.open.body);
+    body.destroy();
   }
 }
 
-/**
- * Closes an upstream body we will not read to its end. undici's body emits an 'error'
- * (RequestAbortedError) when destroyed early; with no listener left that would be an uncaught
- * exception taking the process down, so a no-op listener is attached first.
- */
-export function discard(body: Readable): void {
-  if (body.destroyed || body.readableEnded) return;
-  body.on('error', ignore);
-  body.destroy();
-}
-const ignore = (): void => {};
+/** How long the rest of a body may take after the provider's end marker before its connection is closed. */
+const DRAIN_MS = 2_000;
 
 /** A stream that ended without the provider's end marker: the answer is incomplete. */
 export function truncated(provider: string, midStream: boolean): ProviderError {
