@@ -1,8 +1,8 @@
 /**
  * Child modes that are not products, only yardsticks for where time goes:
  * - `--core-sluice PORT`: Sluice's server core (uWS layer, body cap, JSON parse, shape checks,
- *   auth stage, rendering, metrics, request log) with a bare undici proxy stage instead of the
- *   stage pipeline;
+ *   auth stage, rendering, metrics, request log) with a bare proxy stage on the product's upstream
+ *   client (h1 pool) instead of the stage pipeline;
  * - `--bare [PORT]`: uWS in + JSON.parse + one undici call, body passed through as text (no PORT:
  *   a canned answer, no upstream call);
  * - `--bare-socket PORT`: the same with a minimal hand-written keep-alive socket client (no
@@ -19,31 +19,36 @@ export async function runCoreSluice(upstreamPort: number): Promise<void> {
   const { createAuthStage } = await import('../../data-plane/stages/auth.js');
   const { createLogger } = await import('../../data-plane/observability/logger.js');
   const { dataPlaneConfigFromEnv } = await import('../../data-plane/config.js');
-  const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { connections: 64 });
+  const { H1Pool } = await import('../../data-plane/providers/shared/h1/pool.js');
+  // The product's upstream client, without the router, adapters and timers around it.
+  const pool = new H1Pool(`http://127.0.0.1:${upstreamPort}`, { maxConnections: 64, connectTimeoutMs: 5_000 });
+  const post = (body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let status = 0;
+      pool.request(
+        { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body },
+        {
+          onHead: (s) => {
+            status = s;
+          },
+          onData: (chunk) => parts.push(Buffer.from(chunk)),
+          onComplete: () => resolve({ status, text: Buffer.concat(parts).toString('utf8') }),
+          onError: reject,
+        },
+      );
+    });
   const logger = createLogger({ logLevel: 'info', replicaId: 'bench-core' });
   const auth = createAuthStage({ logger } as never);
   const proxy = {
     name: 'bare-proxy',
     run: async (ctx: RequestContext) => {
-      const r = await pool.request({
-        method: 'POST',
-        path: '/v1/chat/completions',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(ctx.body),
-        signal: ctx.signal,
-      });
-      if (!ctx.stream) return { type: 'json' as const, status: r.statusCode, body: await r.body.json() };
+      const r = await post(JSON.stringify(ctx.body));
+      if (!ctx.stream) return { type: 'json' as const, status: r.status, body: JSON.parse(r.text) as unknown };
+      // The fake upstream sends a whole stream at once: split it into chunks after the fact.
       async function* chunks() {
-        let buf = '';
-        for await (const piece of r.body) {
-          buf += piece.toString();
-          let i = buf.indexOf('\n\n');
-          while (i >= 0) {
-            const frame = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            if (frame.startsWith('data: ') && frame !== 'data: [DONE]') yield JSON.parse(frame.slice(6));
-            i = buf.indexOf('\n\n');
-          }
+        for (const frame of r.text.split('\n\n')) {
+          if (frame.startsWith('data: ') && frame !== 'data: [DONE]') yield JSON.parse(frame.slice(6));
         }
       }
       return { type: 'stream' as const, chunks: chunks() };
