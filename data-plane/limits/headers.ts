@@ -21,6 +21,12 @@ export function formatReset(ms: number): string {
 
 export function rateLimitHeaders(views: readonly NodeView[]): Record<string, string> {
   const headers: Record<string, string> = {};
+  addRateLimitHeaders(headers, views);
+  return headers;
+}
+
+/** rateLimitHeaders written straight into `headers` (the response's), without an intermediate object. */
+export function addRateLimitHeaders(headers: Record<string, string>, views: readonly NodeView[]): void {
   let req: NodeView | null = null;
   let tok: NodeView | null = null;
   let budget: NodeView | null = null;
@@ -40,7 +46,6 @@ export function rateLimitHeaders(views: readonly NodeView[]): Record<string, str
     headers['x-ratelimit-reset-tokens'] = formatReset(tok.tokensResetMs);
   }
   if (budget) headers['x-sluice-budget-remaining-usd'] = formatMicros(Math.max(0, budgetLeft(budget)));
-  return headers;
 }
 
 const budgetLeft = (v: NodeView): number => (v.budgetMicros ?? 0) - v.spentMicros - v.reservedMicros;

@@ -56,13 +56,19 @@ function embeddingTokens(body: EmbeddingsRequest, model: string): number {
  * ctx.meta.inputTokensEstimate. The limits stage always sets its own; a request answered before
  * it (a cache hit) fills the deferred one here, so the meta reads exactly as before.
  */
+// A symbol-keyed mark on the context (a WeakSet insert per request costs more, and its entries
+// are ephemerons the GC must trace); the WeakSet only serves contexts that cannot take a property.
+const DEFERRED = Symbol('sluice.deferredInputEstimate');
 const deferred = new WeakSet<RequestContext>();
+type Marked = RequestContext & { [DEFERRED]?: true };
 
 export function deferInputEstimate(ctx: RequestContext): void {
-  deferred.add(ctx);
+  if (Object.isExtensible(ctx)) (ctx as Marked)[DEFERRED] = true;
+  else deferred.add(ctx);
 }
 
 export function fillDeferredInputEstimate(ctx: RequestContext): void {
-  if (ctx.meta.inputTokensEstimate !== null || !deferred.has(ctx)) return;
+  if (ctx.meta.inputTokensEstimate !== null) return;
+  if ((ctx as Marked)[DEFERRED] !== true && !deferred.has(ctx)) return;
   ctx.meta.inputTokensEstimate = countBodyTokens(ctx.endpoint, ctx.body, ctx.body.model);
 }

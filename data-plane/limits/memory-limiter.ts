@@ -52,13 +52,21 @@ export class MemoryLimiter implements Limiter {
   readonly backend = 'memory' as const;
   /** scope → node id → state (nested, so no key string is built per lookup). */
   private readonly nodes = new Map<string, Map<string, NodeState>>();
-  /** Reconciled reservation ids (reconcile is idempotent), forgotten after a day. */
-  private readonly reconciled = new Map<string, number>();
+  /**
+   * Reconciled reservations (reconcile is idempotent). Reservations never leave this process, so
+   * a retry passes the same object: a WeakSet forgets each one with its last reference. (A map of
+   * ids kept for a day grew by one entry per request and hit V8's Map limit of 2^24 entries after
+   * a few hours at ~2 000 requests/s, after which every reconcile threw.)
+   */
+  private readonly reconciled = new WeakSet<Reservation>();
 
   constructor(private readonly options: MemoryLimiterOptions = {}) {}
 
   async reserve(req: ReserveRequest): Promise<ReserveResult> {
-    return this.reserveSync(req);
+    const out = this.reserveSync(req);
+    // Callers of the async API read the views later: fix their reset times now, as plain objects.
+    out.views = out.views.map((v) => (v instanceof MemoryNodeView ? v.toJSON() : v));
+    return out;
   }
 
   reserveSync(req: ReserveRequest): ReserveResult {
@@ -147,16 +155,19 @@ export class MemoryLimiter implements Limiter {
     now: number,
     thresholdsPercent: readonly number[],
   ): Promise<ThresholdCrossing[]> {
+    return this.reconcileSync(res, actual, now, thresholdsPercent);
+  }
+
+  /** reconcile() without the promise: the limits stage calls it directly (no microtask hop). */
+  reconcileSync(
+    res: Reservation,
+    actual: Actual,
+    now: number,
+    thresholdsPercent: readonly number[],
+  ): ThresholdCrossing[] {
     const crossings: ThresholdCrossing[] = [];
-    const doneKey = `${res.scope}|${res.id}`;
-    if (this.reconciled.has(doneKey)) return crossings;
-    this.reconciled.set(doneKey, now + 86_400_000);
-    if (this.reconciled.size > 10_000) {
-      for (const [k, until] of this.reconciled) {
-        if (until > now) break;
-        this.reconciled.delete(k);
-      }
-    }
+    if (this.reconciled.has(res)) return crossings;
+    this.reconciled.add(res);
     const delta = actual.tokens - res.tokens;
     const resMinute = Math.floor(res.at / MINUTE_BUCKET_MS);
     const resDay = Math.floor(res.at / DAY_BUCKET_MS);
@@ -262,22 +273,78 @@ export class MemoryLimiter implements Limiter {
   }
 
   private view(spec: NodeSpec, st: NodeState, now: number): NodeView {
+    return new MemoryNodeView(spec, st, now);
+  }
+}
+
+/**
+ * A node's view after a reservation. The reset times walk a whole window each and only the node
+ * with the least room is reported in the headers, so they are computed on first read (the limits
+ * stage reads them in the same synchronous turn as reserveSync; reserve() reads them at once).
+ */
+class MemoryNodeView implements NodeView {
+  readonly id: string;
+  readonly rpm: number | null;
+  readonly requestsUsed: number;
+  readonly tpm: number | null;
+  readonly tokensUsed: number;
+  readonly budgetMicros: number | null;
+  readonly spentMicros: number;
+  readonly reservedMicros: number;
+  private requestsReset = -1;
+  private tokensReset = -1;
+
+  constructor(
+    spec: NodeSpec,
+    private readonly st: NodeState,
+    private readonly now: number,
+  ) {
     const minute = Math.floor(now / MINUTE_BUCKET_MS);
-    const rpmWait =
-      spec.rpm === null ? 0 : msUntilRoom(st.requests, now, MINUTE_BUCKET_MS, MINUTE_BUCKETS, spec.rpm, spec.rpm);
-    const tpmWait =
-      spec.tpm === null ? 0 : msUntilRoom(st.tokens, now, MINUTE_BUCKET_MS, MINUTE_BUCKETS, spec.tpm, spec.tpm);
+    this.id = spec.id;
+    this.rpm = spec.rpm;
+    this.requestsUsed = windowSum(st.requests, minute, MINUTE_BUCKETS);
+    this.tpm = spec.tpm;
+    this.tokensUsed = windowSum(st.tokens, minute, MINUTE_BUCKETS);
+    this.budgetMicros = spec.budgetMicros;
+    this.spentMicros = st.spend.get(spec.periodStart)?.micros ?? 0;
+    this.reservedMicros = st.reservedMicros;
+  }
+
+  get requestsResetMs(): number {
+    if (this.requestsReset < 0) {
+      const rpm = this.rpm;
+      this.requestsReset =
+        rpm === null
+          ? 0
+          : Math.max(0, msUntilRoom(this.st.requests, this.now, MINUTE_BUCKET_MS, MINUTE_BUCKETS, rpm, rpm));
+    }
+    return this.requestsReset;
+  }
+
+  get tokensResetMs(): number {
+    if (this.tokensReset < 0) {
+      const tpm = this.tpm;
+      this.tokensReset =
+        tpm === null
+          ? 0
+          : Math.max(0, msUntilRoom(this.st.tokens, this.now, MINUTE_BUCKET_MS, MINUTE_BUCKETS, tpm, tpm));
+    }
+    return this.tokensReset;
+  }
+
+  /** Plain-object form (reset times computed now), for callers that keep the view. */
+  toJSON(): NodeView {
     return {
-      id: spec.id,
-      rpm: spec.rpm,
-      requestsUsed: windowSum(st.requests, minute, MINUTE_BUCKETS),
-      requestsResetMs: Math.max(0, rpmWait),
-      tpm: spec.tpm,
-      tokensUsed: windowSum(st.tokens, minute, MINUTE_BUCKETS),
-      tokensResetMs: Math.max(0, tpmWait),
-      budgetMicros: spec.budgetMicros,
-      spentMicros: st.spend.get(spec.periodStart)?.micros ?? 0,
-      reservedMicros: st.reservedMicros,
+      id: this.id,
+      rpm: this.rpm,
+      requestsUsed: this.requestsUsed,
+      requestsResetMs: this.requestsResetMs,
+      tpm: this.tpm,
+      tokensUsed: this.tokensUsed,
+      tokensResetMs: this.tokensResetMs,
+      budgetMicros: this.budgetMicros,
+      spentMicros: this.spentMicros,
+      reservedMicros: this.reservedMicros,
     };
   }
 }

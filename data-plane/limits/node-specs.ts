@@ -46,3 +46,36 @@ export function scopeOfNode(snapshot: Snapshot, id: string): string {
   }
   return current;
 }
+
+interface CachedChain {
+  specs: NodeSpec[];
+  /** The specs hold while now ∈ [from, until): every node's budget period is the same. */
+  from: number;
+  until: number;
+}
+
+const chains = new WeakMap<Snapshot, WeakMap<KeyRecord, CachedChain>>();
+
+/**
+ * chainSpecs, reused while no node's period has rolled over (snapshots are immutable, so a key's
+ * chain and limits only change with a new snapshot — a new cache). The specs are read-only: the
+ * limiter and reservations keep them as they are.
+ */
+export function cachedChainSpecs(snapshot: Snapshot, key: KeyRecord, now: number, periods: PeriodCache): NodeSpec[] {
+  let byKey = chains.get(snapshot);
+  if (!byKey) {
+    byKey = new WeakMap();
+    chains.set(snapshot, byKey);
+  }
+  const hit = byKey.get(key);
+  if (hit && now >= hit.from && now < hit.until) return hit.specs;
+  const specs = chainSpecs(snapshot, key, now, periods);
+  let from = Number.NEGATIVE_INFINITY;
+  let until = Number.POSITIVE_INFINITY;
+  for (const s of specs) {
+    if (s.periodStart > from) from = s.periodStart;
+    if (s.periodEnd < until) until = s.periodEnd;
+  }
+  byKey.set(key, { specs, from, until });
+  return specs;
+}

@@ -8,6 +8,7 @@
 import type { Snapshot } from '../../common/snapshot.js';
 import type { ProviderAccountGate, StageDeps } from '../pipeline/deps.js';
 import { sharedLimiterBackend } from './backend.js';
+import { MemoryLimiter } from './memory-limiter.js';
 import { limiterUnavailable } from './metrics.js';
 import { PeriodCache, TRACKING_PERIOD } from './period.js';
 import type { Limiter, NodeSpec, Reservation } from './types.js';
@@ -36,27 +37,35 @@ export function providerAccountGate(
   clock: () => number = Date.now,
 ): ProviderAccountGate {
   const periods = new PeriodCache();
+  const memory = limiter instanceof MemoryLimiter ? limiter : null;
   return {
-    async tryAcquire(snapshot, providerId, tokens) {
+    tryAcquire(snapshot, providerId, tokens) {
       const now = clock();
       const spec = providerSpec(snapshot, providerId, now, periods);
       if (!spec) return true; // no account limits: no I/O at all
+      const request = {
+        id: `pg${seq++}`,
+        scope: spec.id,
+        nodes: [spec],
+        tokens: Math.max(0, tokens),
+        micros: 0,
+        now,
+        leaseMs: 0,
+        hold: false,
+      };
       try {
-        const out = await limiter.reserve({
-          id: `pg${seq++}`,
-          scope: spec.id,
-          nodes: [spec],
-          tokens: Math.max(0, tokens),
-          micros: 0,
-          now,
-          leaseMs: 0,
-          hold: false,
-        });
-        return out.ok;
+        if (memory) return memory.reserveSync(request).ok;
       } catch (err) {
         onError(err, 'acquire');
         return true;
       }
+      return limiter.reserve(request).then(
+        (out) => out.ok,
+        (err: unknown) => {
+          onError(err, 'acquire');
+          return true;
+        },
+      );
     },
     settle(snapshot, providerId, reservedTokens, actualTokens) {
       if (reservedTokens === actualTokens) return;

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { requestCost } from '../cost/request-cost.js';
 import type { RequestContext } from '../pipeline/types.js';
 import type { BudgetAlerter } from './alerts.js';
+import { MemoryLimiter } from './memory-limiter.js';
 import { reconcileFailures } from './metrics.js';
 import type { Actual, Limiter, Reservation } from './types.js';
 
@@ -35,9 +36,36 @@ export interface SettleDeps {
   clock: () => number;
 }
 
-/** Returns a function that reconciles `res` once (later calls are no-ops). */
+/** What a settle function returns when it finished synchronously (in-memory limiter). */
+export const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * Returns a function that reconciles `res` once (later calls are no-ops). With the in-memory
+ * limiter the reconcile runs synchronously and the function returns SETTLED, so callers can skip
+ * the await (no promise hop on the hot path).
+ */
 export function settler(deps: SettleDeps, ctx: RequestContext, res: Reservation): (final: boolean) => Promise<void> {
   let done = false;
+  const limiter = deps.limiter;
+  if (limiter instanceof MemoryLimiter) {
+    return (final) => {
+      if (done) return SETTLED;
+      done = true;
+      const actual = actualOf(ctx, final);
+      try {
+        const now = deps.clock();
+        const crossings = limiter.reconcileSync(res, actual, now, ctx.snapshot.gateway.alertThresholdsPercent);
+        if (crossings.length > 0) deps.alerter.emit(crossings, ctx.snapshot, now);
+      } catch (err) {
+        deps.logger.error(
+          { requestId: ctx.id, err: err instanceof Error ? err.message : String(err), actual },
+          'limits: reconcile failed; the lease will release the hold',
+        );
+        reconcileFailures.inc();
+      }
+      return SETTLED;
+    };
+  }
   return async (final) => {
     if (done) return;
     done = true;

@@ -5,11 +5,12 @@
  * or request ids).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { flushCounterSlots } from './metric-slots.js';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'sluice_process_' });
 
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /** Finished requests by HTTP status and how they ended. */
 export const requestsTotal = new Counter({
@@ -17,6 +18,9 @@ export const requestsTotal = new Counter({
   help: 'Requests answered by the data plane',
   labelNames: ['endpoint', 'route', 'status', 'outcome', 'cache'] as const,
   registers: [metricsRegistry],
+  collect() {
+    flushCounterSlots(this as unknown as Counter<string>);
+  },
 });
 
 /** Whole-request latency (for streams: until the last byte). */
@@ -65,6 +69,9 @@ export const tokensTotal = new Counter({
   help: 'Tokens processed, by kind',
   labelNames: ['route', 'kind'] as const,
   registers: [metricsRegistry],
+  collect() {
+    flushCounterSlots(this as unknown as Counter<string>);
+  },
 });
 
 /** Upstream failures by provider id and ProviderErrorKind (updated by the router). */
@@ -121,3 +128,5 @@ export const logLinesDropped = new Counter({
   help: 'Log lines dropped because the log destination could not keep up',
   registers: [metricsRegistry],
 });
+
+export { CounterSlot, counterSlot, flushCounterSlots, HistogramSlot } from './metric-slots.js';

@@ -15,8 +15,12 @@ export interface SnapshotSource {
  * The router asks before choosing a target and settles afterwards.
  */
 export interface ProviderAccountGate {
-  /** False when taking `tokens` now would exceed the account's limits (skip this target). */
-  tryAcquire(snapshot: Snapshot, providerId: string, tokens: number): Promise<boolean>;
+  /**
+   * False when taking `tokens` now would exceed the account's limits (skip this target). A plain
+   * boolean when the answer needs no I/O (no account limits, in-process limiter), so the router
+   * pays no promise hop; a promise when a shared backend (Redis) must be asked.
+   */
+  tryAcquire(snapshot: Snapshot, providerId: string, tokens: number): boolean | Promise<boolean>;
   /** Corrects the earlier estimate with the real token count. */
   settle(snapshot: Snapshot, providerId: string, reservedTokens: number, actualTokens: number): void;
 }

@@ -15,20 +15,36 @@ export const SAFETY_GRACE_MS = 25;
 
 export class AttemptScope {
   private timedOut: 'first token' | 'total' | null = null;
-  private totalTimer: NodeJS.Timeout | null = null;
-  private firstTokenTimer: NodeJS.Timeout | null = null;
+  /**
+   * One timer for both deadlines, armed for the earlier one (a JSON call ends before either
+   * fires, so it costs one timer rather than two); re-armed for the total when the first token came.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  private timerKind: 'first token' | 'total' | null = null;
+  private totalAt = Number.POSITIVE_INFINITY;
+  private firstTokenAt = Number.POSITIVE_INFINITY;
+  private firstTokenStarted = false;
   /** Rejects the race in progress (at most one at a time). */
   private interruptPending: ((err: unknown) => void) | null = null;
   private readonly onParentAbort = () => this.interrupt();
+  private readonly onTimer = () => {
+    this.timer = null;
+    const kind = this.timerKind;
+    this.timerKind = null;
+    if (kind) this.expire(kind);
+  };
 
   constructor(
     private readonly parent: AbortSignal,
     private readonly timeouts: Timeouts,
+    /** Start the first-token clock at once (what startFirstTokenClock() right after would do). */
+    firstTokenClock = false,
   ) {
     if (!parent.aborted) parent.addEventListener('abort', this.onParentAbort, { once: true });
-    if (timeouts.totalMs > 0) {
-      this.totalTimer = setTimeout(() => this.expire('total'), timeouts.totalMs + SAFETY_GRACE_MS);
-    }
+    const now = Date.now();
+    if (timeouts.totalMs > 0) this.totalAt = now + timeouts.totalMs + SAFETY_GRACE_MS;
+    if (firstTokenClock) this.startFirstTokenClock(now);
+    else this.arm(now);
   }
 
   /** The signal the adapter gets: the client's (the adapter links its own request to it). */
@@ -37,15 +53,30 @@ export class AttemptScope {
   }
 
   /** Starts the first-token clock (covers the call itself and the first token of a stream). */
-  startFirstTokenClock(): void {
-    if (this.timeouts.firstTokenMs > 0 && this.firstTokenTimer === null) {
-      this.firstTokenTimer = setTimeout(() => this.expire('first token'), this.timeouts.firstTokenMs + SAFETY_GRACE_MS);
-    }
+  startFirstTokenClock(now = Date.now()): void {
+    if (this.firstTokenStarted) return;
+    this.firstTokenStarted = true;
+    if (this.timeouts.firstTokenMs > 0) this.firstTokenAt = now + this.timeouts.firstTokenMs + SAFETY_GRACE_MS;
+    this.arm(now);
   }
 
   stopFirstTokenClock(): void {
-    if (this.firstTokenTimer) clearTimeout(this.firstTokenTimer);
-    this.firstTokenTimer = null;
+    if (this.firstTokenAt === Number.POSITIVE_INFINITY) return;
+    this.firstTokenAt = Number.POSITIVE_INFINITY;
+    if (this.timerKind === 'first token') this.arm(Date.now());
+  }
+
+  /** (Re)arms the timer for the earliest pending deadline. */
+  private arm(now: number): void {
+    const kind = this.firstTokenAt < this.totalAt ? 'first token' : 'total';
+    const at = kind === 'first token' ? this.firstTokenAt : this.totalAt;
+    if (this.timer && this.timerKind === kind) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerKind = null;
+    if (at === Number.POSITIVE_INFINITY || this.timedOut) return;
+    this.timerKind = kind;
+    this.timer = setTimeout(this.onTimer, Math.max(0, at - now));
   }
 
   /** Resolves with `p`, or rejects as soon as the client leaves or a deadline passes. */
@@ -90,9 +121,11 @@ export class AttemptScope {
 
   /** Clears timers and listeners. */
   dispose(): void {
-    if (this.totalTimer) clearTimeout(this.totalTimer);
-    this.totalTimer = null;
-    this.stopFirstTokenClock();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerKind = null;
+    this.totalAt = Number.POSITIVE_INFINITY;
+    this.firstTokenAt = Number.POSITIVE_INFINITY;
     this.parent.removeEventListener('abort', this.onParentAbort);
     this.interruptPending = null;
   }

@@ -40,9 +40,8 @@ export interface AttemptInput {
 
 /** Throws ProviderError (upstream failure or timeout) or GatewayError (client gone). */
 export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
-  const scope = new AttemptScope(input.signal, input.timeouts);
+  const scope = new AttemptScope(input.signal, input.timeouts, true);
   const opts = { signal: scope.signal, timeouts: input.timeouts, requestId: input.requestId };
-  scope.startFirstTokenClock();
   try {
     if (input.call.kind === 'embeddings') {
       const r = await scope.race(input.adapter.embeddings(input.call.body, input.target, opts));

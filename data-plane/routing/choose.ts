@@ -40,7 +40,11 @@ export interface ChooseInput {
 
 export const targetKey = (t: { provider: string; model: string }): string => `${t.provider}/${t.model}`;
 
-export async function chooseTarget(input: ChooseInput): Promise<Choice> {
+/**
+ * Synchronous unless a provider-account gate has to ask a shared backend: the usual request (no
+ * account limits, or the in-process limiter) gets its Choice without a promise hop.
+ */
+export function chooseTarget(input: ChooseInput): Choice | Promise<Choice> {
   const { snapshot, route, health, now } = input;
   let recoveryAt = Number.POSITIVE_INFINITY;
   let sawOpenCircuit = false;
@@ -65,28 +69,45 @@ export async function chooseTarget(input: ChooseInput): Promise<Choice> {
   }
   // No failure yet (the usual first attempt): every healthy target is untried.
   const untried = input.failed.size === 0 ? healthy : healthy.filter((t) => !input.failed.has(targetKey(t)));
-  const refused = new Set<string>();
-  const pickFrom = async (candidates: RouteTarget[]): Promise<RouteTarget | null> => {
-    let pool = refused.size === 0 ? candidates : candidates.filter((x) => !refused.has(x.provider));
+  let refused: Set<string> | null = null;
+  /** Drops every target on a refused provider: the gate is per provider account. */
+  const refuse = (t: RouteTarget, pool: RouteTarget[]): RouteTarget[] => {
+    refused ??= new Set();
+    refused.add(t.provider);
+    recoveryAt = Math.min(recoveryAt, now + GATE_RETRY_MS);
+    return pool.filter((x) => x.provider !== t.provider);
+  };
+  const pickFrom = (candidates: RouteTarget[]): RouteTarget | null | Promise<RouteTarget | null> => {
+    const skip = refused;
+    let pool = skip === null ? candidates : candidates.filter((x) => !skip.has(x.provider));
     while (pool.length > 0) {
       const t = pickWeighted(pool, input.rng);
       if (!t) return null;
-      if (await input.gate.tryAcquire(snapshot, t.provider, input.estimatedTokens)) return t;
-      // The gate is per provider account: every target on that provider is out for now.
-      refused.add(t.provider);
-      recoveryAt = Math.min(recoveryAt, now + GATE_RETRY_MS);
-      pool = pool.filter((x) => x.provider !== t.provider);
+      const admitted = input.gate.tryAcquire(snapshot, t.provider, input.estimatedTokens);
+      if (admitted === true) return t;
+      if (admitted !== false) {
+        const rest = pool;
+        return admitted.then((ok) => (ok ? t : pickFrom(refuse(t, rest))));
+      }
+      pool = refuse(t, pool);
     }
     return null;
   };
-  const chosen = (await pickFrom(untried)) ?? (untried.length < healthy.length ? await pickFrom(healthy) : null);
-  if (chosen) return { type: 'target', target: chosen, provider: snapshot.providers[chosen.provider] };
-  return {
-    type: 'none',
-    recoveryAt: Number.isFinite(recoveryAt) ? recoveryAt : now + GATE_RETRY_MS,
-    sawOpenCircuit,
-    contextTooLarge: fitting === 0 && route.targets.some((t) => t.contextWindow !== null),
+  const orHealthy = (chosen: RouteTarget | null): RouteTarget | null | Promise<RouteTarget | null> =>
+    chosen ?? (untried.length < healthy.length ? pickFrom(healthy) : null);
+  const toChoice = (chosen: RouteTarget | null): Choice => {
+    if (chosen) return { type: 'target', target: chosen, provider: snapshot.providers[chosen.provider] };
+    return {
+      type: 'none',
+      recoveryAt: Number.isFinite(recoveryAt) ? recoveryAt : now + GATE_RETRY_MS,
+      sawOpenCircuit,
+      contextTooLarge: fitting === 0 && route.targets.some((t) => t.contextWindow !== null),
+    };
   };
+  const first = pickFrom(untried);
+  if (first instanceof Promise) return first.then(orHealthy).then(toChoice);
+  const chosen = orHealthy(first);
+  return chosen instanceof Promise ? chosen.then(toChoice) : toChoice(chosen);
 }
 
 /** True when a healthy target exists that has not failed yet (then a retry needs no backoff). */

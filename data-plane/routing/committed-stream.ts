@@ -18,31 +18,25 @@ export interface CommittedStreamHooks {
   finish(end: StreamEnd, usage: NormalizedUsage, error: GatewayError | null): void;
 }
 
-export async function* committedStream(
+/**
+ * A plain async iterator rather than an async generator: a generator layer costs a resume, an
+ * await and a promise per chunk. Same contract as the generator it replaces — one pull at a time
+ * (the server and the outer stages never overlap next() calls), head chunks first, the cleanup
+ * below exactly once when the stream completes, fails or is returned early; returned before its
+ * first next() it only releases the attempt's timers (a never-started generator ran no finally).
+ */
+export function committedStream(
   a: Extract<AttemptResult, { type: 'stream' }>,
   hooks: CommittedStreamHooks,
-): AsyncGenerator<ChatChunk, void, undefined> {
-  let end: StreamEnd = 'aborted';
-  let error: GatewayError | null = null;
-  try {
-    for (const c of a.head) yield c;
-    for (;;) {
-      const r = await a.scope.race(a.iterator.next());
-      if (r.done) break;
-      yield r.value;
-    }
-    end = 'ok';
-  } catch (err) {
-    if (a.scope.clientGone) {
-      end = 'aborted';
-      error = err instanceof GatewayError ? err : null;
-    } else {
-      end = 'failed';
-      error = midStreamError(err, hooks.providerId);
-    }
-    throw error ?? err;
-  } finally {
-    if (end !== 'ok') closeQuietly(a.iterator);
+): AsyncIterableIterator<ChatChunk> {
+  let headIndex = 0;
+  let started = false;
+  let ended = false;
+  const done = (): IteratorResult<ChatChunk> => ({ done: true, value: undefined });
+
+  const end = (how: StreamEnd, error: GatewayError | null): void => {
+    ended = true;
+    if (how !== 'ok') closeQuietly(a.iterator);
     a.scope.dispose();
     let usage: NormalizedUsage;
     try {
@@ -50,8 +44,49 @@ export async function* committedStream(
     } catch {
       usage = { promptTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, source: 'counted' };
     }
-    hooks.finish(end, usage, error);
-  }
+    hooks.finish(how, usage, error);
+  };
+  const onResult = (r: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
+    if (r.done) {
+      if (!ended) end('ok', null);
+      return done();
+    }
+    return r;
+  };
+  const onError = (err: unknown): never => {
+    if (ended) throw err;
+    if (a.scope.clientGone) {
+      const error = err instanceof GatewayError ? err : null;
+      end('aborted', error);
+      throw error ?? err;
+    }
+    const error = midStreamError(err, hooks.providerId);
+    end('failed', error);
+    throw error;
+  };
+
+  const iterator: AsyncIterableIterator<ChatChunk> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next() {
+      if (ended) return Promise.resolve(done());
+      started = true;
+      if (headIndex < a.head.length) {
+        return Promise.resolve({ done: false, value: a.head[headIndex++] as ChatChunk });
+      }
+      return a.scope.race(a.iterator.next()).then(onResult, onError);
+    },
+    return() {
+      if (!ended) {
+        if (started) end('aborted', null);
+        else {
+          ended = true;
+          a.scope.dispose();
+        }
+      }
+      return Promise.resolve(done());
+    },
+  };
+  return iterator;
 }
 
 /** Not awaited: after an abort the upstream iterator may still have a pending next(). */

@@ -118,7 +118,7 @@ export class Router {
     for (;;) {
       if (ctx.signal.aborted) throw clientClosed();
       const now = this.now();
-      const choice = await chooseTarget({
+      const chosen = chooseTarget({
         snapshot: ctx.snapshot,
         route,
         failed,
@@ -129,6 +129,7 @@ export class Router {
         rng: this.rng,
         now,
       });
+      const choice = chosen instanceof Promise ? await chosen : chosen;
       if (choice.type === 'none') {
         if (last) return routeFailure(last, this.now());
         if (choice.contextTooLarge) {

@@ -5,6 +5,7 @@
  * writers can wait for the socket to drain instead of piling data into memory.
  */
 import { STATUS_CODES } from 'node:http';
+import { ClientSignal } from './client-signal.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -17,9 +18,10 @@ export class Exchange {
   readonly headers: Record<string, string>;
   readonly requestId: string;
   readonly receivedAt = Date.now();
-  readonly startedNs = process.hrtime.bigint();
-  /** Created on first use: an AbortController costs ~10 µs, and cache hits or refusals never need one. */
-  private controller: AbortController | null = null;
+  /** performance.now() at arrival (monotonic; for the latency metric and log line). */
+  readonly startedAt = performance.now();
+  /** Created on first use (cache hits and refusals never need one); see client-signal.ts. */
+  private controller: ClientSignal | null = null;
   aborted = false;
   /** True once the response has been fully sent. */
   finished = false;
@@ -57,10 +59,10 @@ export class Exchange {
 
   get signal(): AbortSignal {
     if (!this.controller) {
-      this.controller = new AbortController();
+      this.controller = new ClientSignal();
       if (this.aborted) this.controller.abort(new Error('client disconnected'));
     }
-    return this.controller.signal;
+    return this.controller as unknown as AbortSignal;
   }
 
   get active(): boolean {

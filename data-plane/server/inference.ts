@@ -6,7 +6,7 @@
 import type { Snapshot } from '../../common/snapshot.js';
 import { badRequest, type GatewayError } from '../errors.js';
 import type { Ingress } from '../ingress/types.js';
-import { newMeta, type Outcome, type RequestContext } from '../pipeline/types.js';
+import { type Endpoint, newMeta, type Outcome, type RequestContext } from '../pipeline/types.js';
 import { readBody } from './body.js';
 import { presentedKeyHash } from './credentials.js';
 import type { ServerDeps } from './deps.js';
@@ -14,6 +14,39 @@ import { snapshotNotLoaded, toGatewayError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import { finishRequest } from './request-log.js';
 import { closeEarly, pumpStream } from './stream.js';
+
+/**
+ * The RequestContext of one exchange. A class rather than an object literal with a `signal`
+ * getter: a literal with an accessor is created by a slow runtime path, and every stage reads
+ * this object many times. The signal is still created lazily (cache hits and refusals never ask).
+ */
+class ExchangeContext implements RequestContext {
+  readonly id: string;
+  readonly receivedAt: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly presentedKeyHash: string | null;
+  key: RequestContext['key'] = null;
+  route: RequestContext['route'] = null;
+  readonly responseHeaders: Record<string, string> = {};
+  readonly meta = newMeta();
+
+  constructor(
+    private readonly ex: Exchange,
+    readonly snapshot: Snapshot,
+    readonly endpoint: Endpoint,
+    public body: RequestContext['body'],
+    readonly stream: boolean,
+  ) {
+    this.id = ex.requestId;
+    this.receivedAt = ex.receivedAt;
+    this.headers = ex.headers;
+    this.presentedKeyHash = presentedKeyHash(ex.headers);
+  }
+
+  get signal(): AbortSignal {
+    return this.ex.signal;
+  }
+}
 
 /** Entry point from the uWS route callback (synchronous part: snapshot pin and onData). */
 export function serveInference(ex: Exchange, ingress: Ingress, deps: ServerDeps): void {
@@ -57,23 +90,7 @@ async function run(
     }
     const parsed = ingress.parse(json);
     stream = parsed.stream;
-    ctx = {
-      id: ex.requestId,
-      receivedAt: ex.receivedAt,
-      snapshot,
-      endpoint: ingress.endpoint,
-      headers: ex.headers,
-      get signal() {
-        return ex.signal;
-      },
-      presentedKeyHash: presentedKeyHash(ex.headers),
-      key: null,
-      route: null,
-      body: parsed.body,
-      stream,
-      responseHeaders: {},
-      meta: newMeta(),
-    };
+    ctx = new ExchangeContext(ex, snapshot, ingress.endpoint, parsed.body, stream);
     const outcome = await deps.pipeline.run(ctx);
     await render(ex, ingress, deps, ctx, outcome);
   } catch (err) {

@@ -5,7 +5,17 @@
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import type { GatewayError } from '../errors.js';
-import { requestDuration, requestsTotal, timeToFirstToken, tokensTotal } from '../observability/metrics.js';
+import { logInfoLine } from '../observability/logger.js';
+import {
+  type CounterSlot,
+  counterSlot,
+  HistogramSlot,
+  LATENCY_BUCKETS,
+  requestDuration,
+  requestsTotal,
+  timeToFirstToken,
+  tokensTotal,
+} from '../observability/metrics.js';
 import type { Endpoint, RequestContext } from '../pipeline/types.js';
 import type { Exchange } from './exchange.js';
 
@@ -18,26 +28,85 @@ export interface Finished {
   error: GatewayError | null;
 }
 
-// Bound label children, cached: prom-client hashes the label object on every inc/observe otherwise.
-// Cardinality is bounded by routes × statuses, the same as the metric's own.
-const counted = new Map<string, Counter.Internal>();
-const timed = new Map<string, Histogram.Internal<string>>();
-const ttfts = new Map<string, Histogram.Internal<string>>();
-const tokenCounters = new Map<string, Counter.Internal>();
-const tokens = (route: string, kind: 'prompt' | 'cached_prompt' | 'completion') =>
-  child(tokenCounters, `${route}|${kind}`, () => tokensTotal.labels({ route, kind }));
+// One metric slot per label set, cached: prom-client hashes and validates the label object on
+// every inc/observe otherwise (see observability/metrics.ts). Cardinality is bounded by routes ×
+// statuses, the same as the metric's own. Keys are nested maps on strings that come from the
+// snapshot or constants (hashed once), not a concatenated key string per request.
+const counted = new Map<string, Map<number, CounterSlot>>();
+const timed = new Map<string, HistogramSlot[]>();
+const ttfts = new Map<string, HistogramSlot>();
+const tokenCounters = new Map<string, CounterSlot[]>();
 
-function child<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let c = cache.get(key);
-  if (c === undefined) {
-    c = make();
-    cache.set(key, c);
+const ENDPOINTS = ['chat', 'embeddings', 'messages', 'admin', 'client', 'models'] as const;
+const OUTCOMES = ['ok', 'error', 'aborted', 'failed-mid-stream'] as const;
+const CACHE_TIERS = ['hit-exact', 'hit-semantic', 'miss', 'bypass', 'off'] as const;
+const TOKEN_KINDS = ['prompt', 'cached_prompt', 'completion'] as const;
+
+function countRequest(
+  endpoint: Finished['endpoint'],
+  route: string,
+  status: number,
+  outcome: Finished['outcome'],
+  cache: string,
+): void {
+  const e = ENDPOINTS.indexOf(endpoint);
+  const o = OUTCOMES.indexOf(outcome);
+  const c = CACHE_TIERS.indexOf(cache as (typeof CACHE_TIERS)[number]);
+  if (e < 0 || o < 0 || c < 0) {
+    // A value this table does not know (never produced today): the plain, uncached way.
+    requestsTotal.inc({ endpoint, route, status: String(status), outcome, cache });
+    return;
   }
-  return c;
+  let byRoute = counted.get(route);
+  if (!byRoute) {
+    byRoute = new Map();
+    counted.set(route, byRoute);
+  }
+  const key = ((status * 8 + e) * 4 + o) * 8 + c;
+  let slot = byRoute.get(key);
+  if (slot === undefined) {
+    slot = counterSlot(requestsTotal as Counter<string>, { endpoint, route, status: String(status), outcome, cache });
+    byRoute.set(key, slot);
+  }
+  slot.inc();
+}
+
+function durationSlot(endpoint: 'chat' | 'embeddings' | 'messages', route: string, stream: boolean): HistogramSlot {
+  let slots = timed.get(route);
+  if (!slots) {
+    slots = [];
+    timed.set(route, slots);
+  }
+  const i = ENDPOINTS.indexOf(endpoint) * 2 + (stream ? 1 : 0);
+  let slot = slots[i];
+  if (!slot) {
+    const labels = { endpoint, route, stream: stream ? 'true' : 'false' };
+    slot = new HistogramSlot(requestDuration as Histogram<string>, labels, LATENCY_BUCKETS);
+    slots[i] = slot;
+  }
+  return slot;
+}
+
+function ttftSlot(route: string): HistogramSlot {
+  let slot = ttfts.get(route);
+  if (!slot) {
+    slot = new HistogramSlot(timeToFirstToken as Histogram<string>, { route }, LATENCY_BUCKETS);
+    ttfts.set(route, slot);
+  }
+  return slot;
+}
+
+function tokens(route: string, kind: (typeof TOKEN_KINDS)[number]): CounterSlot {
+  let slots = tokenCounters.get(route);
+  if (!slots) {
+    slots = TOKEN_KINDS.map((k) => counterSlot(tokensTotal as Counter<string>, { route, kind: k }));
+    tokenCounters.set(route, slots);
+  }
+  return slots[TOKEN_KINDS.indexOf(kind)] as CounterSlot;
 }
 
 export function finishRequest(ex: Exchange, logger: Logger, f: Finished): void {
-  const latencyMs = Number(process.hrtime.bigint() - ex.startedNs) / 1e6;
+  const latencyMs = performance.now() - ex.startedAt;
   const ctx = f.ctx;
   const meta = ctx?.meta;
   const route = ctx?.route?.name ?? '';
@@ -47,15 +116,10 @@ export function finishRequest(ex: Exchange, logger: Logger, f: Finished): void {
   const usage = meta?.usage ?? null;
 
   const cache = meta?.cacheTier ?? 'off';
-  child(counted, `${f.endpoint}|${route}|${status}|${f.outcome}|${cache}`, () =>
-    requestsTotal.labels({ endpoint: f.endpoint, route, status: String(status), outcome: f.outcome, cache }),
-  ).inc();
+  countRequest(f.endpoint, route, status, f.outcome, cache);
   if (f.endpoint === 'chat' || f.endpoint === 'embeddings' || f.endpoint === 'messages') {
-    const stream = f.stream ? 'true' : 'false';
-    child(timed, `${f.endpoint}|${route}|${stream}`, () =>
-      requestDuration.labels({ endpoint: f.endpoint, route, stream }),
-    ).observe(latencyMs / 1000);
-    if (ttftMs !== null) child(ttfts, route, () => timeToFirstToken.labels({ route })).observe(ttftMs / 1000);
+    durationSlot(f.endpoint, route, f.stream).observe(latencyMs / 1000);
+    if (ttftMs !== null) ttftSlot(route).observe(ttftMs / 1000);
     if (usage) {
       tokens(route, 'prompt').inc(usage.promptTokens);
       if (usage.cachedInputTokens) tokens(route, 'cached_prompt').inc(usage.cachedInputTokens);
@@ -105,5 +169,5 @@ export function finishRequest(ex: Exchange, logger: Logger, f: Finished): void {
     if (usage.cachedInputTokens) line.cachedTokens = usage.cachedInputTokens;
   }
   if (f.error) line.errorCode = f.error.code;
-  logger.info(line, 'request');
+  logInfoLine(logger, line, 'request');
 }

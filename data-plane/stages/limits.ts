@@ -17,12 +17,12 @@ import { BudgetAlerter } from '../limits/alerts.js';
 import { closeSharedLimiterBackend, sharedLimiterBackend } from '../limits/backend.js';
 import { budgetReport } from '../limits/budget-report.js';
 import { estimateReservation } from '../limits/estimate.js';
-import { rateLimitHeaders, refusalMessage } from '../limits/headers.js';
+import { addRateLimitHeaders, rateLimitHeaders, refusalMessage } from '../limits/headers.js';
 import { MemoryLimiter } from '../limits/memory-limiter.js';
 import { limiterUnavailable, limitRejections } from '../limits/metrics.js';
-import { chainSpecs, nodeSpec, scopeOfChain, scopeOfNode } from '../limits/node-specs.js';
+import { cachedChainSpecs, chainSpecs, nodeSpec, scopeOfChain, scopeOfNode } from '../limits/node-specs.js';
 import { PeriodCache } from '../limits/period.js';
-import { settler } from '../limits/settle.js';
+import { SETTLED, settler } from '../limits/settle.js';
 import type { Limiter, ReserveResult } from '../limits/types.js';
 import type { BuiltStage, SnapshotSource, StageDeps } from '../pipeline/deps.js';
 import type { Next, Outcome, RequestContext } from '../pipeline/types.js';
@@ -55,6 +55,7 @@ export function buildLimitsStage(opts: LimitsStageOptions): BuiltStage {
   const alerter = opts.alerter ?? new BudgetAlerter(logger);
   const periods = new PeriodCache();
   const settleDeps = { limiter, alerter, logger, clock };
+  const memory = limiter instanceof MemoryLimiter ? limiter : null;
   let lastOutageLog = 0;
   warmTokenizers();
 
@@ -115,31 +116,36 @@ export function buildLimitsStage(opts: LimitsStageOptions): BuiltStage {
       ctx.meta.inputTokensEstimate = est.inputTokens;
       let out: ReserveResult;
       try {
-        out = await limiter.reserve({
+        const request = {
           id: `${replicaTag}-${reservationSeq++}`,
           scope: scopeOfChain(key),
-          nodes: chainSpecs(ctx.snapshot, key, now, periods),
+          nodes: cachedChainSpecs(ctx.snapshot, key, now, periods),
           tokens: est.tokens,
           micros: est.micros,
           now,
           leaseMs: ctx.snapshot.gateway.reservationLeaseMs,
           hold: true,
-        });
+        };
+        // The in-memory limiter is synchronous: no promise hop (and its views are read in the same turn).
+        out = memory ? memory.reserveSync(request) : await limiter.reserve(request);
       } catch (err) {
         return onOutage(ctx, err, next);
       }
       if (!out.ok) throw refuse(ctx, out, est.tokens, est.micros);
-      Object.assign(ctx.responseHeaders, rateLimitHeaders(out.views));
+      addRateLimitHeaders(ctx.responseHeaders, out.views);
       const settle = settler(settleDeps, ctx, out.reservation);
       let outcome: Outcome;
       try {
         outcome = await next();
       } catch (err) {
-        await settle(false); // provider error: refund, or charge the usage it reported
+        // provider error: refund, or charge the usage it reported
+        const settled = settle(false);
+        if (settled !== SETTLED) await settled;
         throw err;
       }
       if (outcome.type === 'json') {
-        await settle(true);
+        const settled = settle(true);
+        if (settled !== SETTLED) await settled;
         return outcome;
       }
       return { type: 'stream', chunks: settleAfterStream(outcome.chunks, settle, ctx) };

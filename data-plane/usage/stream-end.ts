@@ -38,20 +38,28 @@ export function onStreamEnd(
       started = true;
       const it = source[Symbol.asyncIterator]();
       let first = true;
+      // then() callbacks rather than an async function per pull: one promise per chunk, not three.
+      const onResult = (r: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
+        if (r.done) finish({ error: null, abandoned: false });
+        else if (first) {
+          first = false;
+          onFirstChunk();
+        }
+        return r;
+      };
+      const onError = (error: unknown): never => {
+        finish({ error, abandoned: false });
+        throw error;
+      };
       return {
-        async next() {
+        next() {
+          let pulled: Promise<IteratorResult<ChatChunk>>;
           try {
-            const r = await it.next();
-            if (r.done) finish({ error: null, abandoned: false });
-            else if (first) {
-              first = false;
-              onFirstChunk();
-            }
-            return r;
+            pulled = it.next();
           } catch (error) {
-            finish({ error, abandoned: false });
-            throw error;
+            return Promise.reject(onErrorSync(error));
           }
+          return Promise.resolve(pulled).then(onResult, onError);
         },
         async return(value?: unknown) {
           try {
@@ -69,6 +77,10 @@ export function onStreamEnd(
           throw error;
         },
       };
+      function onErrorSync(error: unknown): unknown {
+        finish({ error, abandoned: false });
+        return error;
+      }
     },
   };
 }
