@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { expectOk, hasWrk, undiciLatency, undiciRps, undiciTtfb, wrk } from './load.js';
+import { expectOk, hasWrk, named, undiciLatency, undiciRps, undiciTtfb, wrk } from './load.js';
 import { stopAll } from './processes.js';
 import { BODY, pct, STREAM_BODY, type Target } from './shared.js';
 import { buildDist, startTargets, startUpstream, type TargetName } from './targets.js';
@@ -51,14 +51,16 @@ export async function runInterleaved(): Promise<void> {
     };
     const targets: Target[] = [direct, ...(await startTargets({ names, upstreamPort, dir, children }))];
 
-    const rpsOf = (t: Target, s: number) => (useWrk ? wrk(t, 32, s, dir) : undiciRps(t, s, 32));
+    const rpsOf = (t: Target, s: number) => named(t, 'RPS', () => (useWrk ? wrk(t, 32, s, dir) : undiciRps(t, s, 32)));
+    const latencyOf = (t: Target, n: number) => named(t, 'latency', () => undiciLatency(t, n));
+    const ttfbOf = (t: Target, n: number) => named(t, 'TTFB', () => undiciTtfb(t, n));
     // Correctness and warm-up (keep-alive pools, JIT) before anything is measured.
     for (const t of targets) {
-      await expectOk(t, BODY);
-      await expectOk(t, STREAM_BODY);
+      await named(t, 'first JSON request', () => expectOk(t, BODY));
+      await named(t, 'first stream request', () => expectOk(t, STREAM_BODY));
       await rpsOf(t, 1);
-      await undiciLatency(t, 100);
-      await undiciTtfb(t, 50);
+      await latencyOf(t, 100);
+      await ttfbOf(t, 50);
     }
 
     const samples = new Map<string, Samples>(
@@ -72,18 +74,18 @@ export async function runInterleaved(): Promise<void> {
         s.rps.push(load.rps);
         s.errors += load.errors;
         if (useWrk) {
-          const one = await wrk(t, 1, Math.max(1, Math.round(seconds / 1.5)), dir);
+          const one = await named(t, 'latency', () => wrk(t, 1, Math.max(1, Math.round(seconds / 1.5)), dir));
           s.p50.push(one.p50);
           s.p99.push(one.p99);
           s.errors += one.errors;
-        } else s.lat.push(...(await undiciLatency(t, latencyN)));
-        s.ttfb.push(...(await undiciTtfb(t, Math.ceil(latencyN / 2))));
+        } else s.lat.push(...(await latencyOf(t, latencyN)));
+        s.ttfb.push(...(await ttfbOf(t, Math.ceil(latencyN / 2))));
       }
       console.error(`round ${r + 1}/${rounds} done`);
     }
     report(targets, samples, useWrk);
     console.log(
-      `load generator: ${useWrk ? 'wrk -t1 (RPS, latency); undici (TTFB)' : 'undici (wrk not found: apt-get install wrk)'}; ` +
+      `load generator: ${useWrk ? 'wrk -t1 (RPS, latency); undici (TTFB)' : values['no-wrk'] ? 'undici (--no-wrk)' : 'undici (wrk not found: apt-get install wrk)'}; ` +
         `rounds=${rounds} seconds=${seconds} cpus=${cpus().length} node=${process.version} ` +
         `loadavg(1m) before=${loadBefore.toFixed(1)} after=${loadavg()[0]!.toFixed(1)}`,
     );

@@ -13,6 +13,16 @@ import { Pool } from 'undici';
 import { BODY, STREAM_BODY, type Target } from './shared.js';
 
 const run = promisify(execFile);
+// A target that stops answering fails the run within seconds, naming itself (not undici's 300 s).
+const TIMEOUTS = { headersTimeout: 30_000, bodyTimeout: 30_000 };
+
+export async function named<T>(t: Target, phase: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new Error(`${t.name}: ${phase} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 export function hasWrk(): boolean {
   try {
@@ -70,7 +80,7 @@ export async function wrk(t: Target, connections: number, seconds: number, dir: 
 }
 
 export async function undiciRps(t: Target, seconds: number, connections: number): Promise<LoadFigures> {
-  const pool = new Pool(t.origin, { connections, pipelining: 1 });
+  const pool = new Pool(t.origin, { connections, pipelining: 1, ...TIMEOUTS });
   let done = 0;
   let errors = 0;
   const until = performance.now() + seconds * 1000;
@@ -91,7 +101,7 @@ export async function undiciRps(t: Target, seconds: number, connections: number)
 
 /** Sequential requests on one connection; every sample in ms. */
 export async function undiciLatency(t: Target, n: number): Promise<number[]> {
-  const pool = new Pool(t.origin, { connections: 1 });
+  const pool = new Pool(t.origin, { connections: 1, ...TIMEOUTS });
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
@@ -105,7 +115,7 @@ export async function undiciLatency(t: Target, n: number): Promise<number[]> {
 
 /** Time to the first body chunk of a streamed completion, one connection; every sample in ms. */
 export async function undiciTtfb(t: Target, n: number): Promise<number[]> {
-  const pool = new Pool(t.origin, { connections: 1 });
+  const pool = new Pool(t.origin, { connections: 1, ...TIMEOUTS });
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
@@ -128,7 +138,7 @@ export async function undiciTtfb(t: Target, n: number): Promise<number[]> {
 }
 
 export async function expectOk(t: Target, body: string): Promise<void> {
-  const pool = new Pool(t.origin, { connections: 1 });
+  const pool = new Pool(t.origin, { connections: 1, ...TIMEOUTS });
   const r = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: t.headers, body });
   const text = await r.body.text();
   await pool.close();

@@ -79,7 +79,10 @@ function undiciForward(port: number): Forward {
   };
 }
 
-/** Content-Length responses only, one request per connection at a time. A yardstick, not a client. */
+/**
+ * Content-Length responses only, one request per connection at a time, no retry when an idle
+ * socket turns out closed (that request answers '{}'). A yardstick, not a client.
+ */
 function socketForward(port: number): Forward {
   const idle: Socket[] = [];
   const open = (): Socket => {
@@ -100,6 +103,15 @@ function socketForward(port: number): Forward {
       idle.push(sock);
       done(text);
     });
+    // The upstream closes idle keep-alive connections (uWS: after 10 s): forget the socket.
+    sock.on('close', () => {
+      const i = idle.indexOf(sock);
+      if (i >= 0) idle.splice(i, 1);
+      const done = waiting.get(sock);
+      waiting.delete(sock);
+      done?.('{}');
+    });
+    sock.on('error', () => {});
     return sock;
   };
   const waiting = new Map<Socket, (text: string) => void>();
