@@ -13,11 +13,10 @@
  *    prompts of one route with the same parameters all share a scope). Per query: embed the
  *    prompt, search, extract the guard's facts. p50/p99 in ms.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { OfflineEmbedder } from '../data-plane/cache/embedders/offline.js';
@@ -26,8 +25,9 @@ import { ScanIndex } from '../data-plane/cache/vector-index/scan-index.js';
 import type { VectorIndex } from '../data-plane/cache/vector-index/types.js';
 import { UsearchIndex } from '../data-plane/cache/vector-index/usearch-index.js';
 import { keyRecord, makeSnapshot, node, provider, route } from '../test/helpers/snapshot.js';
+import { spawnAndWait } from './proxy/processes.js';
+import { startUpstream } from './proxy/targets.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'sk-sluice-bench-cache-0123456789';
 const BODY = JSON.stringify({
   model: 'bench-model',
@@ -35,64 +35,6 @@ const BODY = JSON.stringify({
   max_tokens: 16,
 });
 const EMBEDDINGS_DIR = process.env.SLUICE_EMBEDDINGS_DIR ?? join(tmpdir(), 'sluice-test-embeddings');
-
-async function runFakeUpstream(): Promise<void> {
-  const { uWS } = await import('../data-plane/server/uws.js');
-  const completion = JSON.stringify({
-    id: 'chatcmpl-bench',
-    object: 'chat.completion',
-    created: 1_700_000_000,
-    model: 'bench-model',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello, benchmark!' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 14, completion_tokens: 4, total_tokens: 18 },
-  });
-  const app = uWS.App();
-  app.post('/*', (res) => {
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    res.onData((_ab, last) => {
-      if (!last || aborted) return;
-      res.cork(() => {
-        res.writeStatus('200 OK');
-        res.writeHeader('content-type', 'application/json');
-        res.end(completion);
-      });
-    });
-  });
-  app.listen('127.0.0.1', 0, (ls) => {
-    if (!ls) throw new Error('fake upstream could not listen');
-    console.log(`UPSTREAM_PORT=${uWS.us_socket_local_port(ls as never)}`);
-  });
-}
-
-function spawnAndWait(args: string[], pattern: RegExp, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ready = new Promise<RegExpExecArray>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
-        child.stdout?.resume();
-        child.stderr?.resume();
-        resolve(m);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
-    setTimeout(() => reject(new Error(`timeout starting ${args.join(' ')}:\n${out}`)), 60_000).unref();
-  });
-  return { child, ready };
-}
 
 function benchSnapshot(upstreamPort: number) {
   return makeSnapshot({
@@ -170,15 +112,16 @@ async function serverBench(seconds: number, latencyN: number): Promise<void> {
   const children: ChildProcess[] = [];
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-cache-'));
   try {
-    const up = spawnAndWait(['bench/cache.ts', '--fake-upstream'], /UPSTREAM_PORT=(\d+)/);
-    children.push(up.child);
-    const upstreamPort = Number((await up.ready)[1]);
+    const upstreamPort = await startUpstream(children);
     const snapshotFile = join(dir, 'snapshot.json');
     await writeFile(snapshotFile, JSON.stringify(benchSnapshot(upstreamPort)));
     const dp = spawnAndWait(
-      ['control-plane/cli/main.ts', 'data-plane', '--snapshot', snapshotFile, '--port', '0', '--data-dir', dir],
+      process.execPath,
+      ['--import', 'tsx', 'control-plane/cli/main.ts', 'data-plane', '--snapshot', snapshotFile, '--port', '0'],
       /data plane on (http:\/\/[\d.]+:\d+)/,
-      { SLUICE_LOG_LEVEL: 'warn', SLUICE_EMBEDDINGS_DIR: EMBEDDINGS_DIR },
+      { SLUICE_LOG_LEVEL: 'warn', SLUICE_EMBEDDINGS_DIR: EMBEDDINGS_DIR, SLUICE_DATA_DIR: dir },
+      false,
+      60_000,
     );
     children.push(dp.child);
     const sluiceUrl = (await dp.ready)[1]!;
@@ -297,7 +240,6 @@ async function semanticBench(sizes: number[], queries: number): Promise<void> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      'fake-upstream': { type: 'boolean', default: false },
       seconds: { type: 'string', default: '3' },
       'latency-requests': { type: 'string', default: '400' },
       queries: { type: 'string', default: '1000' },
@@ -306,7 +248,6 @@ async function main(): Promise<void> {
       'no-semantic': { type: 'boolean', default: false },
     },
   });
-  if (values['fake-upstream']) return runFakeUpstream();
   console.log(`# bench/cache.ts — load average before: ${loadavg()[0]!.toFixed(2)} (2 cores)`);
   if (!values['no-server']) await serverBench(Number(values.seconds), Number(values['latency-requests']));
   if (!values['no-semantic']) {

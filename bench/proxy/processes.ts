@@ -21,6 +21,7 @@ export function spawnAndWait(
   pattern: RegExp,
   env: NodeJS.ProcessEnv = {},
   quietStdout = false,
+  timeoutMs = 30_000,
 ): { child: ChildProcess; ready: Promise<RegExpExecArray> } {
   const child = spawn(cmd, args, {
     cwd: ROOT,
@@ -44,7 +45,7 @@ export function spawnAndWait(
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
-    setTimeout(() => reject(new Error(`timeout starting ${args.join(' ')}:\n${out}`)), 30_000).unref();
+    setTimeout(() => reject(new Error(`timeout starting ${args.join(' ')}:\n${out}`)), timeoutMs).unref();
   });
   return { child, ready };
 }

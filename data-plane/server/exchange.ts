@@ -5,7 +5,7 @@
  * writers can wait for the socket to drain instead of piling data into memory.
  */
 import { STATUS_CODES } from 'node:http';
-import { ClientSignal } from './client-signal.js';
+import { LightSignal } from '../light-signal.js';
 import type { HttpRequest, HttpResponse } from './uws.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -20,8 +20,8 @@ export class Exchange {
   readonly receivedAt = Date.now();
   /** performance.now() at arrival (monotonic; for the latency metric and log line). */
   readonly startedAt = performance.now();
-  /** Created on first use (cache hits and refusals never need one); see client-signal.ts. */
-  private controller: ClientSignal | null = null;
+  /** Created on first use (cache hits and refusals never need one); see ../light-signal.ts. */
+  private controller: LightSignal | null = null;
   aborted = false;
   /** True once the response has been fully sent. */
   finished = false;
@@ -59,7 +59,7 @@ export class Exchange {
 
   get signal(): AbortSignal {
     if (!this.controller) {
-      this.controller = new ClientSignal();
+      this.controller = new LightSignal();
       if (this.aborted) this.controller.abort(new Error('client disconnected'));
     }
     return this.controller as unknown as AbortSignal;

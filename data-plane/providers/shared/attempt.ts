@@ -4,51 +4,20 @@
  * the socket/body) and remembers why, so the error surfaces as ProviderError('timeout') rather
  * than as a generic abort.
  *
- * The attempt's signal is an AttemptSignal, not an AbortController's: a Node AbortController
- * (an EventTarget) costs ~10 µs to create and listen to, once per upstream call. The HTTP client
+ * The attempt's signal is a LightSignal (data-plane/light-signal.ts), not an AbortController's:
+ * a Node AbortController (an EventTarget) costs ~10 µs to create and listen to, once per upstream
+ * call. The HTTP client
  * (http.ts → h1/) registers one plain callback on it that destroys the request's socket.
  */
 import type { ProviderType, Timeouts } from '../../../common/snapshot.js';
+import { LightSignal } from '../../light-signal.js';
 import { ProviderError } from '../types.js';
 import { networkError } from './errors.js';
 
 type TimeoutKind = 'first_token' | 'total';
 
-/** An AbortSignal-like flag with plain listeners, without an EventTarget. */
-export class AttemptSignal {
-  aborted = false;
-  reason: unknown = undefined;
-  private listeners: Array<() => void> | null = null;
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    if (this.aborted) return;
-    if (this.listeners === null) this.listeners = [listener];
-    else this.listeners.push(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const list = this.listeners;
-    if (!list) return;
-    const i = list.indexOf(listener);
-    if (i >= 0) list.splice(i, 1);
-  }
-
-  throwIfAborted(): void {
-    if (this.aborted) throw this.reason;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const list = this.listeners;
-    this.listeners = null;
-    if (list) for (const l of list) l();
-  }
-}
-
 export class Attempt {
-  readonly controller = new AttemptSignal();
+  readonly controller = new LightSignal();
   private timedOut: TimeoutKind | null = null;
   private firstTimer: NodeJS.Timeout | undefined;
   private totalTimer: NodeJS.Timeout | undefined;
@@ -73,7 +42,7 @@ export class Attempt {
     }
   }
 
-  get signal(): AttemptSignal {
+  get signal(): LightSignal {
     return this.controller;
   }
 

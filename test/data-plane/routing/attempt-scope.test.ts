@@ -1,9 +1,9 @@
 /** AttemptScope: one timer for both safety-net deadlines, re-armed for the total after the first token. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../../data-plane/errors.js';
+import { LightSignal } from '../../../data-plane/light-signal.js';
 import { ProviderError } from '../../../data-plane/providers/types.js';
 import { AttemptScope, SAFETY_GRACE_MS } from '../../../data-plane/routing/attempt-scope.js';
-import { ClientSignal } from '../../../data-plane/server/client-signal.js';
 
 const never = () => new Promise<never>(() => {});
 
@@ -78,7 +78,7 @@ describe('AttemptScope deadlines', () => {
 
   it('dispose clears the timer and the abort listener; a client abort interrupts a race', async () => {
     vi.useFakeTimers();
-    const client = new ClientSignal();
+    const client = new LightSignal();
     const signal = client as unknown as AbortSignal;
     const idle = new AttemptScope(signal, { connectMs: 1, firstTokenMs: 100, totalMs: 1_000 }, true);
     idle.dispose();

@@ -1,12 +1,12 @@
-/** ctx.signal is a ClientSignal: the AbortSignal surface stages, adapters and Node's duck-typed APIs use. */
+/** ctx.signal is a LightSignal: the AbortSignal surface stages, adapters and Node's duck-typed APIs use. */
 import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ClientSignal, toAbortSignal } from '../../../data-plane/server/client-signal.js';
+import { LightSignal, toAbortSignal } from '../../data-plane/light-signal.js';
 
-describe('ClientSignal', () => {
+describe('LightSignal', () => {
   it('calls each abort listener once, in order, with the reason set; removed ones are not called', () => {
-    const s = new ClientSignal();
+    const s = new LightSignal();
     const signal = s as unknown as AbortSignal;
     const calls: string[] = [];
     const a = () => calls.push(`a:${String((signal.reason as Error).message)}`);
@@ -30,7 +30,7 @@ describe('ClientSignal', () => {
   });
 
   it('a throwing listener does not stop the others and is reported as an uncaught exception', async () => {
-    const s = new ClientSignal();
+    const s = new LightSignal();
     const seen: unknown[] = [];
     const onUncaught = (err: unknown) => seen.push(err);
     const listeners = process.listeners('uncaughtException');
@@ -56,7 +56,7 @@ describe('ClientSignal', () => {
   });
 
   it("is accepted by Node's duck-typed signal options (events.once, timers/promises)", async () => {
-    const s = new ClientSignal();
+    const s = new LightSignal();
     const signal = s as unknown as AbortSignal;
     const waiting = once(new EventEmitter(), 'never', { signal });
     const sleeping = sleep(60_000, null, { signal });
@@ -66,7 +66,7 @@ describe('ClientSignal', () => {
   });
 
   it('toAbortSignal gives a branded AbortSignal that follows it (for AbortSignal.any, fetch)', () => {
-    const s = new ClientSignal();
+    const s = new LightSignal();
     const real = toAbortSignal(s as unknown as AbortSignal);
     expect(real).toBeInstanceOf(AbortSignal);
     const any = AbortSignal.any([real]);
@@ -74,7 +74,7 @@ describe('ClientSignal', () => {
     expect(real.aborted).toBe(true);
     expect(any.aborted).toBe(true);
     expect((any.reason as Error).message).toBe('bye');
-    const already = new ClientSignal();
+    const already = new LightSignal();
     already.abort(new Error('early'));
     expect(toAbortSignal(already as unknown as AbortSignal).aborted).toBe(true);
     const plain = new AbortController().signal;

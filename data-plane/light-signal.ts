@@ -1,5 +1,6 @@
 /**
- * The abort signal of one client exchange (`ctx.signal`). A Node AbortController is an EventTarget:
+ * A lightweight abort signal: the client exchange's (`ctx.signal`) and each upstream attempt's
+ * (providers/shared/attempt.ts). A Node AbortController is an EventTarget:
  * creating one and adding/removing the few listeners a request needs (router, provider attempt,
  * limits and accounting stream wrappers) costs ~10 µs and weak-reference bookkeeping for the GC,
  * per request. This object has the AbortSignal surface stages, adapters and Node's duck-typed
@@ -17,7 +18,7 @@ interface ListenerOptions {
   signal?: AbortSignal;
 }
 
-export class ClientSignal {
+export class LightSignal {
   aborted = false;
   reason: unknown = undefined;
   onabort: ((this: AbortSignal, ev: Event) => unknown) | null = null;
@@ -80,8 +81,8 @@ export class ClientSignal {
   }
 }
 
-/** A branded AbortSignal for `signal` (itself when it is one; a follower of a ClientSignal). */
+/** A branded AbortSignal for `signal` (itself when it is one; a follower of a LightSignal). */
 export function toAbortSignal(signal: AbortSignal): AbortSignal {
   const s = signal as unknown;
-  return s instanceof ClientSignal ? s.asAbortSignal() : signal;
+  return s instanceof LightSignal ? s.asAbortSignal() : signal;
 }
