@@ -11,6 +11,7 @@
  * reservation that Redis applied after the caller gave up is released as soon as its reply lands.
  */
 import { Redis } from 'ioredis';
+import { reconcileFieldNames, windowFieldNames } from './redis-fields.js';
 import { RECONCILE_LUA, RESERVE_LUA, STATUS_LUA } from './redis-scripts.js';
 import {
   type Actual,
@@ -176,6 +177,11 @@ export class RedisLimiter implements Limiter {
     for (const s of req.nodes)
       args.push(orNone(s.rpm), orNone(s.tpm), orNone(s.tpd), orNone(s.maxConcurrent), orNone(s.budgetMicros));
     for (const s of req.nodes) args.push(s.periodEnd);
+    for (const f of windowFieldNames(
+      req.now,
+      req.nodes.some((n) => n.tpd !== null),
+    ))
+      args.push(f);
     const out = (await this.run('reserve', keys, args, (late) => this.undoLate(req, late))) as (number | string)[];
     const views: NodeView[] = req.nodes.map((spec, i) => {
       const o = 4 + i * 6;
@@ -243,6 +249,8 @@ export class RedisLimiter implements Limiter {
       thresholdsPercent.join(',') || '0',
     ];
     for (const s of res.nodes) args.push(orNone(s.budgetMicros), s.periodEnd + SPEND_RETENTION_MS);
+    for (const f of reconcileFieldNames(now, res.at)) args.push(f);
+    args.push(res.micros);
     const out = (await this.run('reconcile', keys, args)) as number[];
     const crossings: ThresholdCrossing[] = [];
     for (let i = 0; i + 2 < out.length; i += 3) {
@@ -261,7 +269,7 @@ export class RedisLimiter implements Limiter {
   async status(scope: string, nodes: NodeSpec[], now: number): Promise<NodeStatus[]> {
     if (nodes.length === 0) return [];
     const keys = nodes.flatMap((s) => this.nodeKeys(scope, s));
-    const out = (await this.run('status', keys, [now, nodes.length])) as number[];
+    const out = (await this.run('status', keys, [now, nodes.length, ...windowFieldNames(now, true)])) as number[];
     return nodes.map((spec, i) => {
       const o = i * 7;
       return {
