@@ -4,6 +4,7 @@
  */
 import type { ChatChunk, ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
 import { badRequest, type GatewayError } from '../errors.js';
+import { rawJsonOf } from '../providers/shared/stream.js';
 import type { Ingress, ParsedRequest, StreamEncoder } from './types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,7 +66,8 @@ const isInput = (v: unknown): boolean =>
 export const DONE_FRAME = 'data: [DONE]\n\n';
 
 const openAiEncoder: StreamEncoder = {
-  chunk: (chunk: ChatChunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+  // A chunk the adapter passed through unmodified is written as the upstream serialized it.
+  chunk: (chunk: ChatChunk) => `data: ${rawJsonOf(chunk) ?? JSON.stringify(chunk)}\n\n`,
   end: () => DONE_FRAME,
 };
 

@@ -7,6 +7,7 @@
 import type { ChatChunk } from '../../common/openai-types.js';
 import type { NormalizedUsage } from '../../common/usage.js';
 import { GatewayError } from '../errors.js';
+import { type SyncPullIterator, syncPullOf } from '../providers/shared/stream.js';
 import type { AttemptResult } from './attempt.js';
 import { midStreamError } from './errors.js';
 
@@ -28,8 +29,9 @@ export interface CommittedStreamHooks {
 export function committedStream(
   a: Extract<AttemptResult, { type: 'stream' }>,
   hooks: CommittedStreamHooks,
-): AsyncIterableIterator<ChatChunk> {
+): AsyncIterableIterator<ChatChunk> & SyncPullIterator<ChatChunk> {
   let headIndex = 0;
+  const innerSync = syncPullOf(a.iterator);
   let started = false;
   let ended = false;
   const done = (): IteratorResult<ChatChunk> => ({ done: true, value: undefined });
@@ -65,8 +67,29 @@ export function committedStream(
     throw error;
   };
 
-  const iterator: AsyncIterableIterator<ChatChunk> = {
+  const iterator: AsyncIterableIterator<ChatChunk> & SyncPullIterator<ChatChunk> = {
     [Symbol.asyncIterator]: () => iterator,
+    // A chunk the upstream reader already holds needs no race against the deadlines: the reader
+    // checks the adapter's own abort/timeout signal before handing it out, and once the client is
+    // gone this path is not taken (next() then rejects at once, as before).
+    nextSync() {
+      if (ended) return done();
+      if (headIndex < a.head.length) {
+        started = true;
+        return { done: false, value: a.head[headIndex++] as ChatChunk };
+      }
+      if (innerSync === null || a.scope.clientGone) return undefined;
+      let r: IteratorResult<ChatChunk> | undefined;
+      try {
+        r = innerSync();
+      } catch (err) {
+        started = true;
+        return onError(err);
+      }
+      if (r === undefined) return undefined;
+      started = true;
+      return onResult(r);
+    },
     next() {
       if (ended) return Promise.resolve(done());
       started = true;

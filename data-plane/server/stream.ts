@@ -1,12 +1,14 @@
 /**
  * Renders a streamed Outcome as SSE with back-pressure.
  *
- * - Headers go out with the first frame, at once (time to first byte), so a stream that fails
- *   before producing anything still gets a proper error status (the caller renders it as JSON).
- * - Later frames produced in the same event-loop turn (e.g. every event of one upstream TCP read)
- *   are written together in one corked write at the end of the turn (setImmediate), or with the
- *   end of the stream: each write to a socket is a syscall through the kernel's TCP stack, which
- *   costs more than encoding a frame. More than 64 KiB of pending frames are written at once.
+ * - Headers go out with the first frames as soon as the pump has to wait for a chunk (time to
+ *   first byte), so a stream that fails before producing anything still gets a proper error
+ *   status (the caller renders it as JSON).
+ * - Frames already available (e.g. every event of one upstream TCP read, pulled through the sync
+ *   path) are written together in one corked write: later ones at the end of the turn
+ *   (setImmediate), or with the end of the stream — a stream that arrived in one read is one
+ *   write. Each write to a socket is a syscall through the kernel's TCP stack, which costs more
+ *   than encoding a frame. More than 64 KiB of pending frames are written at once.
  * - The iterator is pulled only while the socket takes data: when uWS has to buffer a write we
  *   wait for onWritable before pulling again, so a slow reader slows the upstream read instead of
  *   growing gateway memory (bounded by the 64 KiB batch plus what uWS holds).
@@ -18,6 +20,7 @@ import type { Logger } from 'pino';
 import type { ChatChunk } from '../../common/openai-types.js';
 import type { GatewayError } from '../errors.js';
 import type { Ingress, StreamEncoder } from '../ingress/types.js';
+import { syncPullOf } from '../providers/shared/stream.js';
 import { toGatewayError } from './errors.js';
 import type { Exchange } from './exchange.js';
 
@@ -36,10 +39,17 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 
 const BATCH_BYTES = 64 * 1024;
 
-/** Collects frames and writes them in one go at the end of the event-loop turn. */
+/**
+ * Collects frames and writes them in as few socket writes as possible: everything already
+ * available goes out together — the first write (with the headers) as soon as the pump has to
+ * wait for a chunk, later ones at the end of the event-loop turn — and a stream whose chunks are
+ * all available at once (one upstream read) costs a single write, ended with it.
+ */
 class FrameWriter {
   /** True once any frame was produced (written or pending). */
   started = false;
+  /** The headers (and the first frames) were written. */
+  private sent = false;
   private pending = '';
   private scheduled = false;
 
@@ -51,16 +61,18 @@ class FrameWriter {
 
   push(frames: string): void {
     if (frames.length === 0) return;
-    if (!this.started) {
-      // The first frame (with the headers) goes out at once: time to first byte is what a
-      // streaming client feels. What follows in the same turn is batched.
-      this.started = true;
-      this.ex.writeStream(SSE_HEADERS, this.headers, frames, false);
-      return;
-    }
+    this.started = true;
     this.pending = this.pending.length === 0 ? frames : this.pending + frames;
     if (this.pending.length >= BATCH_BYTES) this.flush();
-    else if (!this.scheduled) {
+  }
+
+  /** The pump is about to wait (next chunk, drain): what is pending must not wait with it. */
+  beforeWait(): void {
+    if (this.pending.length === 0 || this.scheduled) return;
+    // The first frames (with the headers) go out at once: time to first byte is what a streaming
+    // client feels. Later ones are batched with whatever else this event-loop turn produces.
+    if (!this.sent) this.flush();
+    else {
       this.scheduled = true;
       setImmediate(this.flush);
     }
@@ -72,6 +84,7 @@ class FrameWriter {
     if (this.pending.length === 0) return;
     const data = this.pending;
     this.pending = '';
+    this.sent = true;
     this.ex.writeStream(SSE_HEADERS, this.headers, data, false);
   };
 
@@ -79,6 +92,7 @@ class FrameWriter {
   end(last: string): void {
     const data = this.pending + last;
     this.pending = '';
+    this.sent = true;
     this.ex.writeStream(SSE_HEADERS, this.headers, data, true);
   }
 }
@@ -92,18 +106,28 @@ export async function pumpStream(
   logger: Logger,
 ): Promise<StreamEnd> {
   const it = chunks[Symbol.asyncIterator]();
+  // The chunks the pipeline already holds (e.g. the rest of one upstream read) are pulled without
+  // a promise per chunk per stage; next() only when something must be waited for.
+  const pullSync = syncPullOf(it);
   const out = new FrameWriter(ex, headers);
   let pulled = false;
   try {
     for (;;) {
       if (ex.aborted) return await closeEarly(it, !pulled);
       pulled = true;
-      const r = await it.next();
+      let r = pullSync === null ? undefined : pullSync();
+      if (r === undefined) {
+        out.beforeWait();
+        r = await it.next();
+      }
       if (r.done) break;
       if (ex.aborted) return await closeEarly(it);
       out.push(encoder.chunk(r.value));
       // A batch written since the last pull was (partly) buffered by uWS: wait for the socket.
-      if (ex.backpressured) await ex.drained();
+      if (ex.backpressured) {
+        out.beforeWait();
+        await ex.drained();
+      }
     }
   } catch (err) {
     const error = toGatewayError(err, logger, ex.requestId);

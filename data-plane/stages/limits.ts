@@ -26,6 +26,7 @@ import { SETTLED, settler } from '../limits/settle.js';
 import type { Limiter, ReserveResult } from '../limits/types.js';
 import type { BuiltStage, SnapshotSource, StageDeps } from '../pipeline/deps.js';
 import type { Next, Outcome, RequestContext } from '../pipeline/types.js';
+import { type SyncPullIterator, syncPullOf } from '../providers/shared/stream.js';
 
 export interface LimitsStageOptions {
   limiter: Limiter;
@@ -171,7 +172,8 @@ export function buildLimitsStage(opts: LimitsStageOptions): BuiltStage {
  * Reconciles once the stream ended — completed, failed or closed early by the consumer — after
  * the inner iterator finished (its own finally ran, so ctx.meta.usage holds what was streamed,
  * what the client received, or nothing). A plain iterator rather than an async generator: a
- * generator layer costs a resume, an await and a promise per chunk; this costs one `then`.
+ * generator layer costs a resume, an await and a promise per chunk; this costs one `then`, and
+ * nothing at all on the sync fast path (a chunk the inner iterator already holds).
  * If the client leaves before the stream is ever iterated, the abort signal settles instead.
  */
 function settleAfterStream(
@@ -185,36 +187,77 @@ function settleAfterStream(
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let inner: AsyncIterator<ChatChunk> | null = null;
+  let innerSync: (() => IteratorResult<ChatChunk> | undefined) | null = null;
   let ended = false;
-  const end = async () => {
-    if (ended) return;
+  /** The end the sync path reached while the reconcile is still running: next() hands it out. */
+  let deferred: Promise<IteratorResult<ChatChunk>> | null = null;
+  /** Reconciles once; SETTLED when that finished synchronously (in-memory limiter). */
+  const end = (): Promise<void> => {
+    if (ended) return SETTLED;
     ended = true;
     ctx.signal.removeEventListener('abort', onAbort);
-    await settle(true);
+    return settle(true);
   };
   const done = (): IteratorResult<ChatChunk> => ({ done: true, value: undefined });
-  const iterator: AsyncIterableIterator<ChatChunk> = {
+  const open = (): AsyncIterator<ChatChunk> => {
+    started = true;
+    if (inner === null) {
+      inner = chunks[Symbol.asyncIterator]();
+      innerSync = syncPullOf(inner);
+    }
+    return inner;
+  };
+  const iterator: AsyncIterableIterator<ChatChunk> & SyncPullIterator<ChatChunk> = {
     [Symbol.asyncIterator]: () => iterator,
+    nextSync() {
+      if (ended) return deferred === null ? done() : undefined;
+      open();
+      if (innerSync === null) return undefined;
+      let r: IteratorResult<ChatChunk> | undefined;
+      try {
+        r = innerSync();
+      } catch (err) {
+        const settling = end();
+        if (settling === SETTLED) throw err;
+        deferred = settling.then(() => Promise.reject(err));
+        return undefined;
+      }
+      if (r === undefined || !r.done) return r;
+      const settling = end();
+      if (settling === SETTLED) return done();
+      deferred = settling.then(done);
+      return undefined;
+    },
     next() {
+      if (deferred !== null) {
+        const d = deferred;
+        deferred = null;
+        return d;
+      }
       if (ended) return Promise.resolve(done());
-      started = true;
-      inner ??= chunks[Symbol.asyncIterator]();
-      return inner.next().then(
-        async (r) => {
-          if (r.done) {
-            await end();
-            return done();
-          }
-          return r;
-        },
-        async (err: unknown) => {
-          await end();
-          throw err;
-        },
-      );
+      return open()
+        .next()
+        .then(
+          (r) => {
+            if (!r.done) return r;
+            const settling = end();
+            return settling === SETTLED ? done() : settling.then(done);
+          },
+          (err: unknown) => {
+            const settling = end();
+            if (settling === SETTLED) throw err;
+            return settling.then(() => Promise.reject(err));
+          },
+        );
     },
     async return() {
-      if (ended) return done();
+      if (ended) {
+        if (deferred !== null) {
+          deferred.catch(() => {});
+          deferred = null;
+        }
+        return done();
+      }
       if (!started) {
         // As a generator closed before its first next(): nothing ran; the abort listener stays.
         ended = true;

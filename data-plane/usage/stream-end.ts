@@ -5,6 +5,7 @@
  * chunk must still produce its usage event.
  */
 import type { ChatChunk } from '../../common/openai-types.js';
+import { type SyncPullIterator, syncPullOf } from '../providers/shared/stream.js';
 
 export interface StreamEnd {
   error: unknown;
@@ -34,9 +35,10 @@ export function onStreamEnd(
     { once: true },
   );
   return {
-    [Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
+    [Symbol.asyncIterator](): SyncPullIterator<ChatChunk> {
       started = true;
       const it = source[Symbol.asyncIterator]();
+      const itSync = syncPullOf(it);
       let first = true;
       // then() callbacks rather than an async function per pull: one promise per chunk, not three.
       const onResult = (r: IteratorResult<ChatChunk>): IteratorResult<ChatChunk> => {
@@ -52,6 +54,17 @@ export function onStreamEnd(
         throw error;
       };
       return {
+        // The sync fast path: a chunk (or the end) the inner iterator already holds, no promise.
+        nextSync() {
+          if (itSync === null) return undefined;
+          let r: IteratorResult<ChatChunk> | undefined;
+          try {
+            r = itSync();
+          } catch (error) {
+            throw onErrorSync(error);
+          }
+          return r === undefined ? undefined : onResult(r);
+        },
         next() {
           let pulled: Promise<IteratorResult<ChatChunk>>;
           try {

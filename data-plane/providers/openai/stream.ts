@@ -8,7 +8,7 @@ import type { ChatChunk, ChatRequest } from '../../../common/openai-types.js';
 import type { ProviderType } from '../../../common/snapshot.js';
 import { streamErrorEvent } from '../shared/errors.js';
 import type { SseEvent } from '../shared/sse-parser.js';
-import { type StreamTranslator, truncated } from '../shared/stream.js';
+import { type StreamTranslator, setRawJson, truncated } from '../shared/stream.js';
 import { fromOpenAIUsage, type UsageTracker } from '../shared/usage.js';
 import { ProviderError } from '../types.js';
 import { clientWantsUsage } from './request.js';
@@ -42,7 +42,11 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     if (chunk.error !== undefined) throw streamErrorEvent(this.type, data, midStream);
     if (chunk.usage) this.tracker.setFinal(fromOpenAIUsage(chunk.usage));
     // OpenAI sends `"usage": null` on every chunk once include_usage is on; the client did not ask.
-    if (!this.keepUsage && 'usage' in chunk) delete chunk.usage;
+    let modified = false;
+    if (!this.keepUsage && 'usage' in chunk) {
+      delete chunk.usage;
+      modified = true;
+    }
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     for (const c of choices) {
       const d = c.delta;
@@ -59,6 +63,9 @@ export class OpenAIStreamTranslator implements StreamTranslator {
       if (c.finish_reason) this.finished = true;
     }
     if (choices.length === 0 && !chunk.usage) return; // the stripped usage-only chunk
+    // Unmodified: the ingress can send the upstream's bytes as they came (one line, so the frame
+    // stays one `data:` line) instead of stringifying the object again.
+    if (!modified && data.indexOf('\n') === -1) setRawJson(chunk, data);
     out.push(chunk);
   }
 

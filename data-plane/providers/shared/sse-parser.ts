@@ -20,7 +20,10 @@ const EMPTY = Buffer.alloc(0);
 export class SseParser {
   private rest: Buffer = EMPTY;
   private event = '';
-  private data: string[] = [];
+  /** The event's first `data:` line; the rest (rare) in `more`. */
+  private data0 = '';
+  private lines = 0;
+  private more: string[] | null = null;
 
   /** Feeds one chunk; returns the events it completed (often zero or one). */
   push(chunk: Buffer | Uint8Array): SseEvent[] {
@@ -64,22 +67,45 @@ export class SseParser {
     }
     const first = buf[start];
     if (first === 0x3a /* ':' comment */) return;
+    // The usual line, `data: …`: decode only the value (no line string, no slices).
+    if (
+      first === 0x64 /* d */ &&
+      end - start >= 5 &&
+      buf[start + 1] === 0x61 /* a */ &&
+      buf[start + 2] === 0x74 /* t */ &&
+      buf[start + 3] === 0x61 /* a */ &&
+      buf[start + 4] === 0x3a /* : */
+    ) {
+      const from = start + 5 < end && buf[start + 5] === 0x20 ? start + 6 : start + 5;
+      this.addData(buf.toString('utf8', from, end));
+      return;
+    }
     const line = buf.toString('utf8', start, end);
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 0x20) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
+    if (field === 'data') this.addData(value);
     else if (field === 'event') this.event = value;
   }
 
+  private addData(value: string): void {
+    if (this.lines === 0) this.data0 = value;
+    else if (this.more === null) this.more = [value];
+    else this.more.push(value);
+    this.lines++;
+  }
+
   private dispatch(out: SseEvent[]): void {
-    if (this.data.length === 0) {
+    if (this.lines === 0) {
       this.event = '';
       return;
     }
-    out.push({ event: this.event || 'message', data: this.data.length === 1 ? this.data[0] : this.data.join('\n') });
+    const data = this.more === null ? this.data0 : `${this.data0}\n${this.more.join('\n')}`;
+    out.push({ event: this.event || 'message', data });
     this.event = '';
-    this.data = [];
+    this.data0 = '';
+    this.lines = 0;
+    this.more = null;
   }
 }

@@ -22,6 +22,48 @@ export interface StreamTranslator {
   readonly done: boolean;
 }
 
+/**
+ * The upstream's own serialization of a chunk, attached (under a symbol, so JSON.stringify and
+ * structural code never see it) when the adapter passes the chunk through unmodified: the OpenAI
+ * ingress then writes these bytes instead of re-stringifying the object. Chunks are not modified
+ * after the adapter; code that ever modifies one (or a spread copy of one) must delete this property.
+ */
+export const RAW_JSON: unique symbol = Symbol('sluice.rawJson');
+
+export type RawChunk = ChatChunk & { [RAW_JSON]?: string };
+
+/**
+ * Attaches `json` (the text `chunk` was parsed from) as its raw form. A plain property (a
+ * non-enumerable defineProperty measured slower in the stream bench), so a spread copy carries
+ * it along: code that copies a chunk and changes the copy must delete it from the copy.
+ */
+export function setRawJson(chunk: ChatChunk, json: string): void {
+  (chunk as RawChunk)[RAW_JSON] = json;
+}
+
+/** The chunk's upstream JSON text when it is still exactly the chunk, else undefined. */
+export function rawJsonOf(chunk: ChatChunk): string | undefined {
+  return (chunk as RawChunk)[RAW_JSON];
+}
+
+/**
+ * An optional fast path on a chunk iterator: `nextSync()` hands out the next result when it is
+ * available without waiting (a chunk already parsed from the last upstream read, the end, or a
+ * failure, which it throws as next() would reject) and returns undefined — with no side effect —
+ * when the caller must fall back to next(). Every wrapper between the upstream reader and the
+ * server that implements it by delegating lets a buffered chunk travel the whole chain without
+ * a promise per layer. Wrappers that do not implement it simply hide it (everything still works).
+ */
+export interface SyncPullIterator<T> extends AsyncIterator<T> {
+  nextSync?(): IteratorResult<T> | undefined;
+}
+
+/** The sync fast path of `it`, if it has one. */
+export function syncPullOf<T>(it: AsyncIterator<T>): (() => IteratorResult<T> | undefined) | null {
+  const f = (it as SyncPullIterator<T>).nextSync;
+  return typeof f === 'function' ? f.bind(it) : null;
+}
+
 export class SseUpstreamStream implements UpstreamStream {
   private iterated = false;
 
@@ -60,7 +102,7 @@ const DONE: IteratorResult<ChatChunk> = { done: true, value: undefined };
  * - An abort or timeout while the consumer held a chunk stops before the rest is handed out.
  * - return() (consumer stopped early) releases the timers and destroys the body.
  */
-class SseReader implements AsyncIterator<ChatChunk>, BodySink {
+class SseReader implements SyncPullIterator<ChatChunk>, BodySink {
   private readonly parser = new SseParser();
   private readonly queue: ChatChunk[] = [];
   private head = 0;
@@ -82,27 +124,39 @@ class SseReader implements AsyncIterator<ChatChunk>, BodySink {
   }
 
   next(): Promise<IteratorResult<ChatChunk>> {
+    let r: IteratorResult<ChatChunk> | undefined;
+    try {
+      r = this.nextSync();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (r !== undefined) return Promise.resolve(r);
+    return new Promise<void>((resolve) => {
+      this.waiter = resolve;
+      this.open.body.resume();
+    }).then(() => this.next());
+  }
+
+  /** What next() resolves with when no read is needed; undefined when it must wait for the body. */
+  nextSync(): IteratorResult<ChatChunk> | undefined {
     const { attempt } = this.open;
     // Aborted (or timed out) while the consumer held a chunk: stop before handing out the rest.
     if (attempt.signal.aborted && !this.translator.done && !this.released) {
       this.queue.length = 0;
       this.head = 0;
-      return this.fail(attempt.mapError(attempt.signal.reason, this.produced));
+      this.fail(attempt.mapError(attempt.signal.reason, this.produced));
     }
-    if (this.head < this.queue.length) return Promise.resolve(this.take());
+    if (this.head < this.queue.length) return this.take();
     if (this.failure !== null) {
       const err = this.failure;
       this.failure = null;
-      return this.fail(err);
+      this.fail(err);
     }
     if (this.ended) {
       this.release();
-      return Promise.resolve(DONE);
+      return DONE;
     }
-    return new Promise<void>((resolve) => {
-      this.waiter = resolve;
-      this.open.body.resume();
-    }).then(() => this.next());
+    return undefined;
   }
 
   return(): Promise<IteratorResult<ChatChunk>> {
@@ -122,10 +176,10 @@ class SseReader implements AsyncIterator<ChatChunk>, BodySink {
     return { done: false, value };
   }
 
-  private fail(err: unknown): Promise<never> {
+  private fail(err: unknown): never {
     this.ended = true;
     this.release();
-    return Promise.reject(err);
+    throw err;
   }
 
   private wake(): void {

@@ -1,10 +1,13 @@
 /**
- * The first SSE frame leaves at once with the headers; the frames produced after it in the same
+ * The first SSE frames leave at once with the headers; the frames produced after them in the same
  * event-loop turn leave together in one socket write (one syscall through the kernel's TCP stack
- * instead of one per frame), while frames produced later still go out as they come.
+ * instead of one per frame), while frames produced later still go out as they come. A stream whose
+ * chunks are all available through the sync path is one write.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatChunk } from '../../../common/openai-types.js';
+import type { SyncPullIterator } from '../../../data-plane/providers/shared/stream.js';
 import { startTestDataPlane, type TestDataPlane } from '../../helpers/data-plane.js';
 import { makeSnapshot, TEST_KEY } from '../../helpers/snapshot.js';
 import { chatBody, chunk, sleep, testPipeline } from './fixtures.js';
@@ -13,6 +16,16 @@ let dp: TestDataPlane;
 beforeAll(async () => {
   const pipeline = testPipeline(async (ctx) => {
     const user = String((ctx.body as { user?: string }).user ?? '');
+    if (user === 'sync') {
+      // Every chunk already available, offered through the sync fast path (as the upstream reader
+      // does for the events of one TCP read).
+      const items = [0, 1, 2, 3, 4].map((i) => chunk({ content: `s${i} ` }));
+      let i = 0;
+      const step = (): IteratorResult<ChatChunk> =>
+        i < items.length ? { done: false, value: items[i++] as ChatChunk } : { done: true, value: undefined };
+      const it: SyncPullIterator<ChatChunk> = { nextSync: step, next: async () => step() };
+      return { type: 'stream', chunks: { [Symbol.asyncIterator]: () => it } };
+    }
     return {
       type: 'stream',
       chunks: (async function* () {
@@ -59,6 +72,21 @@ describe('SSE write batching', () => {
     const text = pieces.map((p) => p.text).join('');
     expect(text.match(/data: \{/g)).toHaveLength(5);
     expect(text).toContain('data: [DONE]');
+  });
+
+  it('writes a stream whose chunks are all available at once in a single write, with its end', async () => {
+    const pieces = await rawStream('sync');
+    expect(pieces).toHaveLength(1);
+    const text = pieces[0]!.text;
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(text.match(/data: \{/g)).toHaveLength(5);
+    expect(text).toContain('s4 ');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    // Ended with its only write: framed by content-length rather than chunked encoding.
+    const head = text.slice(0, text.indexOf('\r\n\r\n')).toLowerCase();
+    const bodyBytes = Buffer.byteLength(text.slice(text.indexOf('\r\n\r\n') + 4));
+    expect(head).toContain(`content-length: ${bodyBytes}`);
+    expect(head).toContain('content-type: text/event-stream');
   });
 
   it('does not hold frames back until the stream ends', async () => {
