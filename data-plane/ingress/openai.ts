@@ -4,7 +4,7 @@
  */
 import type { ChatChunk, ChatRequest, EmbeddingsRequest } from '../../common/openai-types.js';
 import { badRequest, type GatewayError } from '../errors.js';
-import { rawJsonOf } from '../providers/shared/stream.js';
+import { rawJsonOf } from '../pipeline/stream-chunks.js';
 import type { Ingress, ParsedRequest, StreamEncoder } from './types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

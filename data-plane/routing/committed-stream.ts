@@ -7,7 +7,7 @@
 import type { ChatChunk } from '../../common/openai-types.js';
 import type { NormalizedUsage } from '../../common/usage.js';
 import { GatewayError } from '../errors.js';
-import { type SyncPullIterator, syncPullOf } from '../providers/shared/stream.js';
+import { type SyncPullIterator, syncPullOf } from '../pipeline/stream-chunks.js';
 import type { AttemptResult } from './attempt.js';
 import { midStreamError } from './errors.js';
 

@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { ChatChunk } from '../../common/openai-types.js';
 import type { GatewayError } from '../errors.js';
 import type { Ingress, StreamEncoder } from '../ingress/types.js';
-import { syncPullOf } from '../providers/shared/stream.js';
+import { syncPullOf } from '../pipeline/stream-chunks.js';
 import { toGatewayError } from './errors.js';
 import type { Exchange } from './exchange.js';
 

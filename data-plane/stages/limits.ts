@@ -25,8 +25,8 @@ import { PeriodCache } from '../limits/period.js';
 import { SETTLED, settler } from '../limits/settle.js';
 import type { Limiter, ReserveResult } from '../limits/types.js';
 import type { BuiltStage, SnapshotSource, StageDeps } from '../pipeline/deps.js';
+import { type SyncPullIterator, syncPullOf } from '../pipeline/stream-chunks.js';
 import type { Next, Outcome, RequestContext } from '../pipeline/types.js';
-import { type SyncPullIterator, syncPullOf } from '../providers/shared/stream.js';
 
 export interface LimitsStageOptions {
   limiter: Limiter;

@@ -5,7 +5,7 @@
  * chunk must still produce its usage event.
  */
 import type { ChatChunk } from '../../common/openai-types.js';
-import { type SyncPullIterator, syncPullOf } from '../providers/shared/stream.js';
+import { type SyncPullIterator, syncPullOf } from '../pipeline/stream-chunks.js';
 
 export interface StreamEnd {
   error: unknown;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../common/openai-types.js';
-import { type SyncPullIterator, syncPullOf } from '../../data-plane/providers/shared/stream.js';
+import { type SyncPullIterator, syncPullOf } from '../../data-plane/pipeline/stream-chunks.js';
 import { onStreamEnd, type StreamEnd } from '../../data-plane/usage/stream-end.js';
 
 const chunk = (content: string): ChatChunk => ({

@@ -6,9 +6,10 @@
  */
 import type { ChatChunk, ChatRequest } from '../../../common/openai-types.js';
 import type { ProviderType } from '../../../common/snapshot.js';
+import { setRawJson } from '../../pipeline/stream-chunks.js';
 import { streamErrorEvent } from '../shared/errors.js';
 import type { SseEvent } from '../shared/sse-parser.js';
-import { type StreamTranslator, setRawJson, truncated } from '../shared/stream.js';
+import { type StreamTranslator, truncated } from '../shared/stream.js';
 import { fromOpenAIUsage, type UsageTracker } from '../shared/usage.js';
 import { ProviderError } from '../types.js';
 import { clientWantsUsage } from './request.js';

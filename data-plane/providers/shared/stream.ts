@@ -7,6 +7,7 @@
  */
 import type { ChatChunk } from '../../../common/openai-types.js';
 import type { NormalizedUsage } from '../../../common/usage.js';
+import type { SyncPullIterator } from '../../pipeline/stream-chunks.js';
 import { ProviderError, type UpstreamStream } from '../types.js';
 import type { BodySink } from './h1/body.js';
 import type { OpenStream } from './http.js';
@@ -20,48 +21,6 @@ export interface StreamTranslator {
   onEnd(out: ChatChunk[], midStream: boolean): void;
   /** True once the provider signalled a complete response ([DONE], message_stop, final chunk). */
   readonly done: boolean;
-}
-
-/**
- * The upstream's own serialization of a chunk, attached (under a symbol, so JSON.stringify and
- * structural code never see it) when the adapter passes the chunk through unmodified: the OpenAI
- * ingress then writes these bytes instead of re-stringifying the object. Chunks are not modified
- * after the adapter; code that ever modifies one (or a spread copy of one) must delete this property.
- */
-export const RAW_JSON: unique symbol = Symbol('sluice.rawJson');
-
-export type RawChunk = ChatChunk & { [RAW_JSON]?: string };
-
-/**
- * Attaches `json` (the text `chunk` was parsed from) as its raw form. A plain property (a
- * non-enumerable defineProperty measured slower in the stream bench), so a spread copy carries
- * it along: code that copies a chunk and changes the copy must delete it from the copy.
- */
-export function setRawJson(chunk: ChatChunk, json: string): void {
-  (chunk as RawChunk)[RAW_JSON] = json;
-}
-
-/** The chunk's upstream JSON text when it is still exactly the chunk, else undefined. */
-export function rawJsonOf(chunk: ChatChunk): string | undefined {
-  return (chunk as RawChunk)[RAW_JSON];
-}
-
-/**
- * An optional fast path on a chunk iterator: `nextSync()` hands out the next result when it is
- * available without waiting (a chunk already parsed from the last upstream read, the end, or a
- * failure, which it throws as next() would reject) and returns undefined — with no side effect —
- * when the caller must fall back to next(). Every wrapper between the upstream reader and the
- * server that implements it by delegating lets a buffered chunk travel the whole chain without
- * a promise per layer. Wrappers that do not implement it simply hide it (everything still works).
- */
-export interface SyncPullIterator<T> extends AsyncIterator<T> {
-  nextSync?(): IteratorResult<T> | undefined;
-}
-
-/** The sync fast path of `it`, if it has one. */
-export function syncPullOf<T>(it: AsyncIterator<T>): (() => IteratorResult<T> | undefined) | null {
-  const f = (it as SyncPullIterator<T>).nextSync;
-  return typeof f === 'function' ? f.bind(it) : null;
 }
 
 export class SseUpstreamStream implements UpstreamStream {

@@ -8,10 +8,16 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../../common/openai-types.js';
 import { chatIngress } from '../../../data-plane/ingress/openai.js';
+import {
+  clearRawJson,
+  rawJsonOf,
+  type SyncPullIterator,
+  setRawJson,
+  syncPullOf,
+} from '../../../data-plane/pipeline/stream-chunks.js';
 import type { RequestContext } from '../../../data-plane/pipeline/types.js';
 import { getProviderAdapter } from '../../../data-plane/providers/index.js';
 import { closePools } from '../../../data-plane/providers/shared/pools.js';
-import { rawJsonOf, type SyncPullIterator, syncPullOf } from '../../../data-plane/providers/shared/stream.js';
 import { asStream, chatReq, collect, opts, providerOf, textOf } from './helpers.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -160,5 +166,24 @@ describe('raw pass-through of unmodified OpenAI chunks', () => {
     expect(rawJsonOf(chunks[0] as ChatChunk)).toBeUndefined();
     const frame = encoder.chunk(chunks[0] as ChatChunk);
     expect(frame.indexOf('\n')).toBe(frame.length - 2);
+  });
+});
+
+describe('raw JSON is tied to the chunk object', () => {
+  it('a copy never carries it, and an in-place change can clear it', () => {
+    const chunk = {
+      id: 'c',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [],
+    } as unknown as ChatChunk;
+    setRawJson(chunk, '{"id":"c"}');
+    expect(rawJsonOf(chunk)).toBe('{"id":"c"}');
+    // A stage that rewrites a field on a copy must not get the upstream's stale bytes written.
+    expect(rawJsonOf({ ...chunk, model: 'other' })).toBeUndefined();
+    expect(JSON.stringify(chunk)).not.toContain('raw');
+    clearRawJson(chunk);
+    expect(rawJsonOf(chunk)).toBeUndefined();
   });
 });

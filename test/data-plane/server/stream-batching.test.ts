@@ -7,7 +7,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../../common/openai-types.js';
-import type { SyncPullIterator } from '../../../data-plane/providers/shared/stream.js';
+import type { SyncPullIterator } from '../../../data-plane/pipeline/stream-chunks.js';
 import { startTestDataPlane, type TestDataPlane } from '../../helpers/data-plane.js';
 import { makeSnapshot, TEST_KEY } from '../../helpers/snapshot.js';
 import { chatBody, chunk, sleep, testPipeline } from './fixtures.js';
