@@ -40,10 +40,10 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 const BATCH_BYTES = 64 * 1024;
 
 /**
- * Collects frames and writes them in as few socket writes as possible: everything already
- * available goes out together — the first write (with the headers) as soon as the pump has to
- * wait for a chunk, later ones at the end of the event-loop turn — and a stream whose chunks are
- * all available at once (one upstream read) costs a single write, ended with it.
+ * Collects frames and writes them in few socket writes: the first frame goes out at once with the
+ * headers (time to first byte is what a streaming client feels, and a stream stays a chunked SSE
+ * response even when the upstream sent it in one read), later ones together at the end of the
+ * event-loop turn or when the pump has to wait, and the rest with the end.
  */
 class FrameWriter {
   /** True once any frame was produced (written or pending). */
@@ -63,19 +63,15 @@ class FrameWriter {
     if (frames.length === 0) return;
     this.started = true;
     this.pending = this.pending.length === 0 ? frames : this.pending + frames;
-    if (this.pending.length >= BATCH_BYTES) this.flush();
+    if (!this.sent || this.pending.length >= BATCH_BYTES) this.flush();
   }
 
   /** The pump is about to wait (next chunk, drain): what is pending must not wait with it. */
   beforeWait(): void {
     if (this.pending.length === 0 || this.scheduled) return;
-    // The first frames (with the headers) go out at once: time to first byte is what a streaming
-    // client feels. Later ones are batched with whatever else this event-loop turn produces.
-    if (!this.sent) this.flush();
-    else {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    // Batched with whatever else this event-loop turn produces.
+    this.scheduled = true;
+    setImmediate(this.flush);
   }
 
   /** Writes what is pending (no-op when nothing is, or the client left). */
