@@ -4,6 +4,7 @@
  * around H1Pool.request.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import type { HeaderBag } from '../../../data-plane/providers/shared/errors.js';
 import type { Exchange } from '../../../data-plane/providers/shared/h1/exchange.js';
 import type { H1Pool } from '../../../data-plane/providers/shared/h1/pool.js';
@@ -130,4 +131,19 @@ export async function dribble(sock: Socket, data: string | Buffer, pauseMs = 1):
     sock.write(bytes.subarray(i, i + 1));
     await sleep(pauseMs);
   }
+}
+
+/**
+ * Servers, pools and clients a test opened, closed after each test — last opened first: clients
+ * before the servers they talk to. Call once per file; wrap each resource in the returned track().
+ */
+export function useTracker(): <T extends { close(): Promise<void> | void }>(x: T) => T {
+  const open: Array<{ close(): Promise<void> | void }> = [];
+  afterEach(async () => {
+    for (const x of open.splice(0).reverse()) await x.close();
+  });
+  return (x) => {
+    open.push(x);
+    return x;
+  };
 }

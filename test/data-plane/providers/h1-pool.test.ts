@@ -3,19 +3,11 @@
  * keep-alive reuse (counted server connections), idle sockets the server closed, the stale
  * keep-alive retry (once, never after a response byte), Keep-Alive timeout hints, queueing.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { H1Pool } from '../../../data-plane/providers/shared/h1/pool.js';
-import { dribble, okResponse, type RawServer, rawServer, send, sleep } from './h1-helpers.js';
+import { dribble, okResponse, type RawServer, rawServer, send, sleep, useTracker } from './h1-helpers.js';
 
-const open: Array<{ close(): Promise<void> | void }> = [];
-function track<T extends { close(): Promise<void> | void }>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  // Last opened first: clients before the servers they talk to.
-  for (const x of open.splice(0).reverse()) await x.close();
-});
+const track = useTracker();
 
 function poolFor(srv: RawServer, max = 4, idleTimeoutMs?: number): H1Pool {
   const pool = new H1Pool(srv.url, { maxConnections: max, connectTimeoutMs: 1_000, idleTimeoutMs });

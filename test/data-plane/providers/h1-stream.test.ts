@@ -8,24 +8,16 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getProviderAdapter } from '../../../data-plane/providers/index.js';
 import { type BodySink, bodyHandler, StreamingBody } from '../../../data-plane/providers/shared/h1/body.js';
 import { H1Pool } from '../../../data-plane/providers/shared/h1/pool.js';
 import { openStream, postJson } from '../../../data-plane/providers/shared/http.js';
 import { closePools } from '../../../data-plane/providers/shared/pools.js';
-import { okResponse, rawServer, send, sleep } from './h1-helpers.js';
+import { okResponse, rawServer, send, sleep, useTracker } from './h1-helpers.js';
 import { asStream, chatReq, collect, opts, providerOf, textOf } from './helpers.js';
 
-const open: Array<{ close(): Promise<void> | void }> = [];
-function track<T extends { close(): Promise<void> | void }>(x: T): T {
-  open.push(x);
-  return x;
-}
-afterEach(async () => {
-  // Last opened first: clients before the servers they talk to.
-  for (const x of open.splice(0).reverse()) await x.close();
-});
+const track = useTracker();
 afterAll(async () => {
   await closePools();
 });

@@ -3,9 +3,8 @@
  * nextSync() without a promise, and an OpenAI chunk passed through unmodified keeps the upstream's
  * own JSON text, which the OpenAI ingress writes instead of re-stringifying the object.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import type { ChatChunk } from '../../../common/openai-types.js';
 import { chatIngress } from '../../../data-plane/ingress/openai.js';
 import {
@@ -17,33 +16,13 @@ import {
 } from '../../../data-plane/pipeline/stream-chunks.js';
 import type { RequestContext } from '../../../data-plane/pipeline/types.js';
 import { getProviderAdapter } from '../../../data-plane/providers/index.js';
-import { closePools } from '../../../data-plane/providers/shared/pools.js';
 import { asStream, chatReq, collect, opts, providerOf, textOf } from './helpers.js';
+import { useScriptedUpstream } from './scripted-upstream.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-let server: Server;
-let handler: Handler = () => {};
-const sockets = new Set<Socket>();
-let baseUrl = '';
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handler(req, res));
-  });
-  server.on('connection', (s) => sockets.add(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
-});
-afterAll(async () => {
-  await closePools();
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+const upstream = useScriptedUpstream();
 
 const adapter = getProviderAdapter('openai');
-const target = () => ({ provider: providerOf('openai', baseUrl), model: 'm-1' });
+const target = () => ({ provider: providerOf('openai', upstream.baseUrl), model: 'm-1' });
 const sse = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });
 const encoder = chatIngress.streamEncoder({} as RequestContext);
 
@@ -59,7 +38,7 @@ const rawUsage =
 
 describe('sync pull (nextSync)', () => {
   it('hands out the chunks of one upstream read synchronously, then the end', async () => {
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.end(`data: ${raw1}\n\ndata:${raw2}\n\ndata: ${raw3}\n\ndata: ${rawUsage}\n\ndata: [DONE]\n\n`);
     };
@@ -85,7 +64,7 @@ describe('sync pull (nextSync)', () => {
   });
 
   it('throws the error event behind buffered chunks only after handing them out', async () => {
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.end(`data: ${raw1}\n\ndata: ${raw2}\n\ndata: {"error":{"message":"overloaded","type":"server_error"}}\n\n`);
     };
@@ -105,7 +84,7 @@ describe('sync pull (nextSync)', () => {
   });
 
   it('stops handing out buffered chunks once the request was aborted', async () => {
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.write(`data: ${raw1}\n\ndata: ${raw2}\n\n`);
     };
@@ -121,7 +100,7 @@ describe('sync pull (nextSync)', () => {
 
 describe('raw pass-through of unmodified OpenAI chunks', () => {
   it('writes the upstream JSON text as it came, and it parses to the same chunk', async () => {
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.end(`data: ${raw1}\n\ndata:${raw2}\n\ndata: ${raw3}\n\ndata: ${rawUsage}\n\ndata: [DONE]\n\n`);
     };
@@ -140,7 +119,7 @@ describe('raw pass-through of unmodified OpenAI chunks', () => {
   });
 
   it('re-encodes a chunk the gateway modified (usage the client did not ask for)', async () => {
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.end(`data: ${raw1}\n\ndata: ${raw3}\n\ndata: ${rawUsage}\n\ndata: [DONE]\n\n`);
     };
@@ -157,7 +136,7 @@ describe('raw pass-through of unmodified OpenAI chunks', () => {
   it('re-encodes an event whose JSON spanned several data lines, as one line', async () => {
     const multi =
       '{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m-1",\ndata: "choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}';
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.end(`data: ${multi}\n\ndata: [DONE]\n\n`);
     };

@@ -3,37 +3,17 @@
  * exact bytes and their timing: end at the provider's end marker, several events in one TCP write,
  * an error event behind chunks of the same write, and back-pressure towards the upstream.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getProviderAdapter } from '../../../data-plane/providers/index.js';
-import { closePools } from '../../../data-plane/providers/shared/pools.js';
 import { asStream, chatReq, collect, collectUntilError, opts, providerOf, textOf } from './helpers.js';
+import { useScriptedUpstream } from './scripted-upstream.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-let server: Server;
-let handler: Handler = () => {};
-const sockets = new Set<Socket>();
-let baseUrl = '';
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handler(req, res));
-  });
-  server.on('connection', (s) => sockets.add(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
-});
-afterAll(async () => {
-  await closePools();
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+const upstream = useScriptedUpstream();
 
 const adapter = getProviderAdapter('openai');
-const target = () => ({ provider: providerOf('openai', baseUrl), model: 'm-1' });
+const target = () => ({ provider: providerOf('openai', upstream.baseUrl), model: 'm-1' });
 
 const frame = (content: string | null, finish: string | null = null) =>
   `data: ${JSON.stringify({
@@ -56,7 +36,7 @@ const sse = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/
 describe('upstream SSE reader', () => {
   it('ends at [DONE] without waiting for the body to close, and the connection is reused', async () => {
     const socketsSeen = new Set<Socket>();
-    handler = (req, res) => {
+    upstream.handler = (req, res) => {
       socketsSeen.add(req.socket);
       sse(res);
       // Everything in one write, then the body stays open for a while before it ends.
@@ -78,7 +58,7 @@ describe('upstream SSE reader', () => {
   });
 
   it('hands out the chunks that precede an error event of the same write, then fails mid-stream', async () => {
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.end(`${frame('one')}${frame(' two')}data: {"error":{"message":"overloaded","type":"server_error"}}\n\n`);
     };
@@ -93,7 +73,7 @@ describe('upstream SSE reader', () => {
     let written = 0;
     let closed = false;
     const piece = frame('x'.repeat(16 * 1024));
-    handler = (_req, res) => {
+    upstream.handler = (_req, res) => {
       sse(res);
       res.on('close', () => {
         closed = true;
